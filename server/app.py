@@ -1,0 +1,376 @@
+"""The Starlette application: HTTP API, static client, and the websocket endpoint.
+
+This module is the only one that awaits a socket; the rules live in ``board``, ordering and
+fan-out in ``hub``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from . import protocol, templates
+from .auth import BadToken, Grant, Signer
+from .board import Actor
+from .config import Settings
+from .hub import Connection, Hub, Room, encode
+from .protocol import (
+    MAX_FRAME_BYTES,
+    PROTOCOL_VERSION,
+    Drag,
+    Error,
+    ErrorCode,
+    Hello,
+    OpFrame,
+    Ping,
+    Pong,
+    Subscribe,
+    Unsubscribe,
+    Welcome,
+)
+from .ratelimit import TokenBucket
+from .session import SessionRecord, new_session, normalise_code
+from .store import Store, StoreUnavailable, open_store
+
+log = logging.getLogger("vierhoeken.app")
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+# R14: a cut connection gets this close code; the client reconnects and resumes.
+CLOSE_TOO_SLOW = 4008
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+ASGI = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+                Awaitable[None]]
+
+SECURITY_HEADERS = [
+    (b"content-security-policy",
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+     b"form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+]
+
+
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response (pure ASGI, so websockets pass)."""
+
+    def __init__(self, app: ASGI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+class Server:
+    """Everything one process holds; the routes below are its methods."""
+
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings.store_url)
+        self.hub = Hub(self.store)
+        self.signer = Signer(settings.signing_key())
+        self.catalog = templates.catalog()
+        self.token_ttl = settings.token_days * 86400.0
+
+    # --- HTTP ---------------------------------------------------------------------------------
+
+    async def healthz(self, request: Request) -> Response:
+        ok = await self.store.ping()
+        return JSONResponse(
+            {"ok": ok, "store": self.store.kind, "reachable": ok, "version": PROTOCOL_VERSION},
+            status_code=200 if ok else 503,
+        )
+
+    async def protocol_schema(self, request: Request) -> Response:
+        return JSONResponse(protocol.json_schema())
+
+    async def template_schema(self, request: Request) -> Response:
+        return JSONResponse(templates.json_schema())
+
+    async def template_list(self, request: Request) -> Response:
+        return JSONResponse(self.catalog.public())
+
+    def _base_url(self, request: Request) -> str:
+        return self.settings.public_url or str(request.base_url).rstrip("/")
+
+    async def create_session(self, request: Request) -> Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = {}
+        if not isinstance(body, dict):
+            return JSONResponse({"error": "bad_request", "message": "expected an object"}, 400)
+        template = str(body.get("template") or "vier-hoeken")
+        title = str(body.get("title") or "")[:120]
+        try:
+            rec = new_session(self.catalog, template, title)
+        except KeyError:
+            return JSONResponse({"error": "unknown_template",
+                                 "message": f"no template {template!r}"}, 404)
+        try:
+            await self.hub.put_session(rec)
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        base = self._base_url(request)
+        facilitator = self.signer.issue(rec.id, "facilitator", self.token_ttl)
+        viewer = self.signer.issue(rec.id, "viewer", self.token_ttl)
+        return JSONResponse(
+            {
+                "session": rec.public(),
+                "code": rec.code,
+                "join_url": f"{base}/j/{rec.code}",
+                "facilitator_token": facilitator,
+                "facilitator_url": f"{base}/#t={facilitator}",
+                "viewer_token": viewer,
+                "viewer_url": f"{base}/#t={viewer}",
+            },
+            status_code=201,
+        )
+
+    async def join(self, request: Request) -> Response:
+        code = normalise_code(request.path_params["code"])
+        try:
+            sid = await self.store.session_for_code(code)
+            rec = await self.hub.session(sid) if sid else None
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        if rec is None:
+            return JSONResponse({"error": "unknown_session",
+                                 "message": f"geen sessie met code {code}"}, 404)
+        token = self.signer.issue(rec.id, "participant", self.token_ttl)
+        return JSONResponse({"session": rec.public(), "token": token, "role": "participant"})
+
+    async def index(self, request: Request) -> Response:
+        return FileResponse(WEB_DIR / "index.html", headers={"cache-control": "no-cache"})
+
+    # --- websocket ----------------------------------------------------------------------------
+
+    def origin_allowed(self, websocket: WebSocket) -> bool:
+        """R4: browsers must come from our own origin or the allow-list."""
+        origin = websocket.headers.get("origin")
+        if origin is None:
+            return True  # not a browser; its token still decides what it may do
+        origin = origin.rstrip("/")
+        if origin in self.settings.allowed_origins:
+            return True
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https"):
+            return False
+        return parts.netloc == websocket.headers.get("host", "")
+
+    async def websocket(self, websocket: WebSocket) -> None:
+        if not self.origin_allowed(websocket):
+            await websocket.close(code=1008)
+            return
+        await websocket.accept()
+        conn = Connection(websocket.send_text)
+        self.hub.connections.add(conn)
+        if not self.hub.writable:
+            conn.send(encode(protocol.Status(writable=False, reason="store_unavailable")))
+        tasks = [
+            asyncio.create_task(conn.write_loop()),
+            asyncio.create_task(self._read_loop(websocket, conn)),
+            asyncio.create_task(conn.cut_event.wait()),
+        ]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, OSError,
+                                         RuntimeError):
+                    await task
+            self.hub.drop(conn)
+        if conn.cut_reason is not None:
+            log.info("connection cut: %s", conn.cut_reason)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW), 1.0)
+
+    async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
+        bucket = TokenBucket()
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data: str | bytes | None = message.get("text")
+            if data is None:
+                data = message.get("bytes") or b""
+            if len(data) > MAX_FRAME_BYTES:
+                # uvicorn's ws_max_size closes first; this guards other servers.
+                await websocket.close(1009)
+                return
+            if not bucket.take():
+                self._error(conn, "rate_limited", "te veel berichten; even rustig aan")
+                continue
+            frame = protocol.parse_client(data)
+            if isinstance(frame, Error):
+                conn.send(encode(frame))
+                continue
+            await self._handle(conn, frame)
+
+    def _error(self, conn: Connection, code: ErrorCode, message: str,
+               ref: str | None = None) -> None:
+        conn.send(encode(Error(code=code, message=message, ref=ref)))
+
+    async def _handle(self, conn: Connection, frame: Any) -> None:
+        if isinstance(frame, Ping):
+            conn.send(encode(Pong(t=frame.t, server_time=time.time())))
+            return
+        if isinstance(frame, Hello):
+            await self._hello(conn, frame)
+            return
+        grant = conn.grant
+        if grant is None:
+            self._error(conn, "not_joined", "send hello with a token first", ref=frame.type)
+            return
+        try:
+            session = await self.hub.session(grant.session)
+        except StoreUnavailable:
+            self._error(conn, "store_unavailable", "the store is unreachable", ref=frame.type)
+            return
+        if session is None:
+            self._error(conn, "bad_token", "the session of this token no longer exists")
+            return
+        if isinstance(frame, Unsubscribe):
+            room = self.hub.rooms.get(frame.board)
+            if room is not None:
+                room.unsubscribe(conn)
+            return
+        ref = frame.id if isinstance(frame, OpFrame) else frame.type
+        try:
+            room = await self.hub.room(session, frame.board)
+        except StoreUnavailable:
+            self._error(conn, "store_unavailable", "the store is unreachable", ref=ref)
+            return
+        if room is None:
+            self._error(conn, "unknown_board", f"board {frame.board!r} is not in this session",
+                        ref=ref)
+            return
+        if isinstance(frame, Subscribe):
+            room.subscribe(conn, frame.epoch, frame.seq)
+        elif isinstance(frame, Drag):
+            if grant.can_write:
+                room.drag(conn, frame.note, frame.x, frame.y)
+        elif isinstance(frame, OpFrame):
+            await self._op(conn, grant, session, room, frame)
+
+    async def _hello(self, conn: Connection, frame: Hello) -> None:
+        if frame.v != PROTOCOL_VERSION:
+            self._error(conn, "bad_version",
+                        f"protocol version {frame.v} not supported, use {PROTOCOL_VERSION}")
+            return
+        try:
+            grant = self.signer.verify(frame.token)
+            session = await self.hub.session(grant.session)
+        except BadToken as exc:
+            self._error(conn, "bad_token", str(exc), ref="hello")
+            return
+        except StoreUnavailable:
+            self._error(conn, "store_unavailable", "the store is unreachable", ref="hello")
+            return
+        if session is None:
+            self._error(conn, "bad_token", "the session of this token no longer exists",
+                        ref="hello")
+            return
+        group = frame.group if frame.group in session.groups else ""
+        conn.grant = grant
+        conn.actor = Actor(participant=grant.participant, name=frame.name, group=group,
+                           role=grant.role)
+        conn.send(encode(Welcome(
+            session=session.public(),
+            me={"participant": grant.participant, "role": grant.role, "name": frame.name,
+                "group": group},
+            server_time=time.time(),
+        )))
+
+    async def _op(self, conn: Connection, grant: Grant, session: SessionRecord, room: Room,
+                  frame: OpFrame) -> None:
+        if not grant.can_write:
+            self._error(conn, "forbidden", "this link may only watch", ref=frame.id)
+            return
+        assert conn.actor is not None
+        error = room.check(frame.op)
+        if error is not None:
+            # A retry of an op that is already stored gets its first answer (R5).
+            try:
+                seq = await self.store.seq_of(room.board_id, frame.id)
+            except StoreUnavailable:
+                seq = None
+            if seq is not None and seq <= room.state.seq:
+                conn.send(room.ack(frame.id, seq, room.state.outcome_of(seq)))
+                return
+            self._error(conn, error[0], error[1], ref=frame.id)
+            return
+        future = room.submit(frame.id, frame.op, conn.actor, session.round)
+
+        def answer(f: asyncio.Future[Any]) -> None:
+            if f.cancelled():
+                return
+            exc = f.exception()
+            if exc is not None:
+                self._error(conn, "store_unavailable", "not stored: the store is unreachable; "
+                            "send it again later", ref=frame.id)
+                return
+            seq, outcome = f.result()
+            conn.send(room.ack(frame.id, seq, outcome))
+
+        future.add_done_callback(answer)
+
+    # --- lifecycle ----------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        await self.store.open()
+        try:
+            yield
+        finally:
+            await self.hub.close()
+            await self.store.close()
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+    server = Server(settings or Settings.from_env(), store)
+    routes = [
+        Route("/", server.index),
+        Route("/j/{code}", server.index),
+        Route("/healthz", server.healthz),
+        Route("/api/protocol.schema.json", server.protocol_schema),
+        Route("/api/templates", server.template_list),
+        Route("/api/templates.schema.json", server.template_schema),
+        Route("/api/sessions", server.create_session, methods=["POST"]),
+        Route("/api/join/{code}", server.join),
+        WebSocketRoute("/ws", server.websocket),
+        Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
+    ]
+    app = Starlette(routes=routes, lifespan=server.lifespan)
+    app.state.server = server
+    app.add_middleware(SecurityHeaders)
+    return app

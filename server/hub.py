@@ -1,0 +1,412 @@
+"""The connections of one process and the boards they follow: ordering, durability, fan-out.
+
+A ``Room`` owns one board's in-memory state. Ops are queued, stored in batches (one transaction,
+one fsync for all ops that arrived meanwhile), applied in seq order and only then acknowledged
+(R6). Every frame is encoded once and handed to each subscriber's bounded outbox; a subscriber
+whose outbox is full is cut, never waited for (R14).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from . import board as rules
+from .auth import Grant
+from .board import Actor, BoardState, Entry, Outcome
+from .protocol import (
+    Ack,
+    BoardOp,
+    DragMoves,
+    ErrorCode,
+    Event,
+    Frame,
+    NoteAdd,
+    Replay,
+    State,
+    Status,
+)
+from .session import SessionRecord
+from .store import Draft, Store, StoreUnavailable
+
+log = logging.getLogger("vierhoeken.hub")
+
+# R14: frames waiting for one connection; past this the connection is cut (it can resume).
+OUTBOX_FRAMES = 1024
+# Drag frames are dropped (not queued) once a connection's outbox is this full.
+DRAG_DROP_AT = OUTBOX_FRAMES // 4
+# R9: drag positions are coalesced per note and sent at most once per tick per board.
+DRAG_TICK_S = 0.033
+# R8: events kept in memory per board for replay on resume; older gaps get the full state.
+REPLAY_WINDOW = 2000
+# Ops stored in one transaction at most.
+MAX_BATCH = 256
+# A state snapshot is written every this many ops, so start-up replays at most this many.
+SNAPSHOT_EVERY = 500
+
+
+def encode(frame: Frame) -> str:
+    return orjson.dumps(frame.model_dump(mode="json", exclude_none=True)).decode()
+
+
+class Connection:
+    """One websocket as the hub sees it: an identity and a bounded outbox."""
+
+    def __init__(self, send: Callable[[str], Any], outbox: int = OUTBOX_FRAMES) -> None:
+        self._send = send
+        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=outbox)
+        self.grant: Grant | None = None
+        self.actor: Actor | None = None
+        self.boards: set[str] = set()
+        self.cut_reason: str | None = None
+        self.cut_event = asyncio.Event()
+
+    def send(self, text: str, droppable: bool = False) -> None:
+        if self.cut_reason is not None:
+            return
+        if droppable and self.outbox.qsize() >= DRAG_DROP_AT:
+            return
+        try:
+            self.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            self.cut("outbox full: the client does not read fast enough")
+
+    def cut(self, reason: str) -> None:
+        if self.cut_reason is None:
+            self.cut_reason = reason
+            self.cut_event.set()
+
+    async def write_loop(self) -> None:
+        while True:
+            text = await self.outbox.get()
+            await self._send(text)
+
+
+@dataclass
+class _Pending:
+    draft: Draft
+    op: BoardOp
+    actor: Actor
+    round: int
+    ts: float
+    future: asyncio.Future[tuple[int, Outcome]] = field(repr=False)
+
+
+class Room:
+    """One board in this process."""
+
+    def __init__(self, hub: Hub, board_id: str, epoch: str, state: BoardState) -> None:
+        self.hub = hub
+        self.store = hub.store
+        self.board_id = board_id
+        self.epoch = epoch
+        self.state = state
+        self.subscribers: set[Connection] = set()
+        self.recent: deque[tuple[int, str]] = deque(maxlen=REPLAY_WINDOW)
+        self._pending: list[_Pending] = []
+        self._pending_adds: set[str] = set()
+        self._flusher: asyncio.Task[None] | None = None
+        self._follower: asyncio.Task[None] | None = None
+        self._drags: dict[str, dict[str, Any]] = {}
+        self._drag_timer: asyncio.TimerHandle | None = None
+        self._state_cache: tuple[int, str] | None = None
+        self._snapshot_seq = state.seq
+        self._catch_up_lock = asyncio.Lock()
+
+    @classmethod
+    async def load(cls, hub: Hub, board_id: str, zones: list[str]) -> Room:
+        store = hub.store
+        epoch = await store.epoch(board_id)
+        snap = await store.get_snapshot(board_id)
+        state = BoardState(board_id=board_id, zones=tuple(zones))
+        if snap is not None:
+            state = BoardState.from_dict(orjson.loads(snap[1]))
+            state.zones = tuple(zones)
+        room = cls(hub, board_id, epoch, state)
+        await room.catch_up()
+        room._snapshot_seq = room.state.seq
+        if store.shared:
+            room._follower = asyncio.create_task(room._follow())
+        return room
+
+    # --- the log, in order --------------------------------------------------------------------
+
+    async def catch_up(self, upto: int | None = None) -> None:
+        """Apply stored entries this process has not seen yet (all, or up to ``upto``)."""
+        async with self._catch_up_lock:
+            while upto is None or self.state.seq < upto:
+                rows = await self.store.read(self.board_id, self.state.seq)
+                if not rows:
+                    break
+                for seq, payload in rows:
+                    self._ingest_payload(seq, payload)
+
+    def _ingest_payload(self, seq: int, payload: str) -> None:
+        if seq <= self.state.seq:
+            return
+        if seq != self.state.seq + 1:
+            # Compacted away behind a snapshot we did not load: nothing to apply in between.
+            log.warning("board %s: log jumps from %d to %d", self.board_id, self.state.seq, seq)
+        try:
+            entry = Entry.from_payload(seq, orjson.loads(payload))
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("board %s: corrupt entry at seq %d skipped: %s", self.board_id, seq, exc)
+            self.state.seq = seq
+            self.state.noops[seq] = "corrupt_entry"
+            return
+        self._apply(entry)
+
+    def _apply(self, entry: Entry) -> Outcome:
+        outcome = rules.apply(self.state, entry)
+        text = encode(
+            Event(
+                board=self.board_id,
+                epoch=self.epoch,
+                seq=entry.seq,
+                id=entry.op_id,
+                actor=entry.actor.to_dict(),
+                ts=entry.ts,
+                op=entry.op.model_dump(mode="json"),
+                result=outcome.result,
+                reason=outcome.reason,
+            )
+        )
+        self.recent.append((entry.seq, text))
+        for conn in self.subscribers:
+            conn.send(text)
+        return outcome
+
+    async def _follow(self) -> None:
+        """For shared stores: apply what other processes append, as it arrives."""
+        while True:
+            try:
+                rows = await self.store.tail(self.board_id, self.state.seq, 5000)
+                if rows:
+                    async with self._catch_up_lock:
+                        for seq, payload in rows:
+                            self._ingest_payload(seq, payload)
+            except StoreUnavailable:
+                self.hub.store_down()
+                await asyncio.sleep(0.5)
+
+    # --- ops from clients ---------------------------------------------------------------------
+
+    def check(self, op: BoardOp) -> tuple[ErrorCode, str] | None:
+        """R12, counting ops that are queued but not stored yet."""
+        if isinstance(op, NoteAdd) and op.note in self._pending_adds:
+            return "duplicate_note", f"note {op.note!r} already exists on this board"
+        error = rules.check(self.state, op)
+        if error and error[0] == "unknown_note" and op.note in self._pending_adds:
+            return None
+        return error
+
+    def submit(self, op_id: str, op: BoardOp, actor: Actor, round_: int) -> asyncio.Future[
+        tuple[int, Outcome]
+    ]:
+        """Queue an op; the future gives (seq, outcome) once it is stored and applied."""
+        ts = round(time.time() * 1000) / 1000
+        payload = {
+            "id": op_id,
+            "ts": ts,
+            "actor": actor.to_dict(),
+            "round": round_,
+            "op": op.model_dump(mode="json"),
+        }
+        future: asyncio.Future[tuple[int, Outcome]] = asyncio.get_running_loop().create_future()
+        draft = Draft(op_id, orjson.dumps(payload).decode())
+        self._pending.append(_Pending(draft, op, actor, round_, ts, future))
+        if isinstance(op, NoteAdd):
+            self._pending_adds.add(op.note)
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        return future
+
+    async def _flush(self) -> None:
+        while self._pending:
+            batch = self._pending[:MAX_BATCH]
+            del self._pending[:MAX_BATCH]
+            try:
+                results = await self.store.append(self.board_id, [p.draft for p in batch])
+                if self.store.shared:
+                    await self.catch_up(min(r.seq for r in results) - 1)
+            except StoreUnavailable as exc:
+                self.hub.store_down()
+                for p in batch:
+                    if not p.future.done():
+                        p.future.set_exception(exc)
+                self._forget_adds(batch)
+                continue
+            self.hub.store_up()
+            for p, res in zip(batch, results, strict=True):
+                if res.seq == self.state.seq + 1 and not res.duplicate:
+                    entry = Entry(res.seq, p.draft.op_id, p.ts, p.actor, p.round, p.op)
+                    outcome = self._apply(entry)
+                else:
+                    if res.seq > self.state.seq:
+                        await self.catch_up(res.seq)
+                    outcome = self.state.outcome_of(res.seq)
+                if not p.future.done():
+                    p.future.set_result((res.seq, outcome))
+            self._forget_adds(batch)
+            if self.state.seq - self._snapshot_seq >= SNAPSHOT_EVERY:
+                await self._snapshot()
+
+    def _forget_adds(self, batch: list[_Pending]) -> None:
+        for p in batch:
+            if isinstance(p.op, NoteAdd):
+                self._pending_adds.discard(p.op.note)
+
+    async def _snapshot(self) -> None:
+        seq = self.state.seq
+        data = orjson.dumps(self.state.to_dict()).decode()
+        try:
+            await self.store.put_snapshot(self.board_id, seq, data)
+            self._snapshot_seq = seq
+        except StoreUnavailable:
+            log.warning("board %s: snapshot at %d not written", self.board_id, seq)
+
+    def ack(self, op_id: str, seq: int, outcome: Outcome) -> str:
+        return encode(Ack(id=op_id, board=self.board_id, epoch=self.epoch, seq=seq,
+                          result=outcome.result, reason=outcome.reason))
+
+    # --- subscribers ---------------------------------------------------------------------------
+
+    def subscribe(self, conn: Connection, epoch: str | None, seq: int) -> str:
+        """Add a subscriber and bring it up to date; answers "replay" or "state" (R8)."""
+        self.subscribers.add(conn)
+        conn.boards.add(self.board_id)
+        mode = "state"
+        if epoch == self.epoch and seq <= self.state.seq:
+            if seq == self.state.seq:
+                mode = "replay"
+            elif self.recent and self.recent[0][0] <= seq + 1:
+                mode = "replay"
+                for s, text in self.recent:
+                    if s > seq:
+                        conn.send(text)
+        if mode == "state":
+            conn.send(self.state_frame())
+        conn.send(encode(Replay(board=self.board_id, epoch=self.epoch, seq=self.state.seq)))
+        return mode
+
+    def unsubscribe(self, conn: Connection) -> None:
+        self.subscribers.discard(conn)
+        conn.boards.discard(self.board_id)
+
+    def state_frame(self) -> str:
+        cached = self._state_cache
+        if cached is None or cached[0] != self.state.seq:
+            text = encode(State(board=self.board_id, epoch=self.epoch, seq=self.state.seq,
+                                state=self.state.public_dict()))
+            cached = self._state_cache = (self.state.seq, text)
+        return cached[1]
+
+    # --- presence ------------------------------------------------------------------------------
+
+    def drag(self, conn: Connection, note: str, x: float, y: float) -> None:
+        if note not in self.state.notes or conn.actor is None:
+            return
+        self._drags[note] = {"note": note, "x": x, "y": y, "by": conn.actor.participant}
+        if self._drag_timer is None:
+            loop = asyncio.get_running_loop()
+            self._drag_timer = loop.call_later(DRAG_TICK_S, self._flush_drags)
+
+    def _flush_drags(self) -> None:
+        self._drag_timer = None
+        if not self._drags:
+            return
+        moves, self._drags = list(self._drags.values()), {}
+        text = encode(DragMoves(board=self.board_id, moves=moves))
+        for conn in self.subscribers:
+            conn.send(text, droppable=True)
+
+    async def close(self) -> None:
+        if self._drag_timer is not None:
+            self._drag_timer.cancel()
+        for task in (self._follower, self._flusher):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, StoreUnavailable):
+                    await task
+
+
+class Hub:
+    """Every room and connection of this process."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rooms: dict[str, Room] = {}
+        self.connections: set[Connection] = set()
+        self._loading: dict[str, asyncio.Task[Room]] = {}
+        self._sessions: dict[str, SessionRecord] = {}
+        self.writable = True
+
+    async def session(self, session_id: str) -> SessionRecord | None:
+        rec = self._sessions.get(session_id)
+        if rec is None:
+            raw = await self.store.get_session(session_id)
+            if raw is None:
+                return None
+            rec = self._sessions[session_id] = SessionRecord.model_validate_json(raw)
+        return rec
+
+    async def put_session(self, rec: SessionRecord) -> None:
+        await self.store.put_session(rec.id, rec.code, rec.model_dump_json())
+        self._sessions[rec.id] = rec
+
+    async def room(self, session: SessionRecord, board_id: str) -> Room | None:
+        """The room of a board of this session; None when the session has no such board."""
+        info = session.board(board_id)
+        if info is None:
+            return None
+        room = self.rooms.get(board_id)
+        if room is not None:
+            return room
+        task = self._loading.get(board_id)
+        if task is None:
+            task = self._loading[board_id] = asyncio.create_task(
+                Room.load(self, board_id, info.zones)
+            )
+        try:
+            room = await asyncio.shield(task)
+        finally:
+            self._loading.pop(board_id, None)
+        self.rooms[board_id] = room
+        return room
+
+    def store_down(self) -> None:
+        if self.writable:
+            self.writable = False
+            log.warning("store %s unreachable: boards are read-only", self.store.kind)
+            self._broadcast_status(Status(writable=False, reason="store_unavailable"))
+
+    def store_up(self) -> None:
+        if not self.writable:
+            self.writable = True
+            log.warning("store %s reachable again", self.store.kind)
+            self._broadcast_status(Status(writable=True))
+
+    def _broadcast_status(self, status: Status) -> None:
+        text = encode(status)
+        for conn in self.connections:
+            conn.send(text)
+
+    def drop(self, conn: Connection) -> None:
+        self.connections.discard(conn)
+        for board_id in list(conn.boards):
+            room = self.rooms.get(board_id)
+            if room is not None:
+                room.unsubscribe(conn)
+
+    async def close(self) -> None:
+        for room in list(self.rooms.values()):
+            await room.close()
+        self.rooms.clear()

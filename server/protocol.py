@@ -1,0 +1,285 @@
+"""Every message that crosses the websocket, as Pydantic models.
+
+Client frames are one discriminated union on ``type``; board operations are a second union on
+``kind`` inside an ``op`` frame. Both are parsed by one ``TypeAdapter`` built once at import.
+The rule IDs (R1, R2, ...) refer to docs/PROTOCOL.md.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
+
+PROTOCOL_VERSION = 1
+
+# R3: a frame over this many bytes (after decompression) is closed with 1009.
+MAX_FRAME_BYTES = 64 * 1024
+# R11: note texts are bounded; a sticky note is short by nature, 1000 characters is a lot.
+MAX_NOTE_TEXT = 1000
+MAX_NAME = 60
+# R5: ids made by clients are short printable tokens.
+MAX_ID = 64
+# Board coordinates are relative to a station, in "note units"; the client lays them out.
+MAX_COORD = 10_000.0
+
+Id = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
+]
+NoteText = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT)]
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME, strip_whitespace=True)]
+Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
+Color = Literal["yellow", "pink", "blue", "green", "orange", "purple"]
+COLORS: tuple[str, ...] = ("yellow", "pink", "blue", "green", "orange", "purple")
+
+
+class Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- board operations (logged, ordered, durable) ------------------------------------------------
+
+
+class NoteAdd(Frame):
+    kind: Literal["note.add"]
+    note: Id
+    zone: Id
+    text: NoteText = ""
+    color: Color = "yellow"
+    x: Coord = 0.0
+    y: Coord = 0.0
+
+
+class NoteEdit(Frame):
+    kind: Literal["note.edit"]
+    note: Id
+    text: NoteText
+
+
+class NoteColor(Frame):
+    kind: Literal["note.color"]
+    note: Id
+    color: Color
+
+
+class NoteMove(Frame):
+    kind: Literal["note.move"]
+    note: Id
+    x: Coord
+    y: Coord
+    zone: Id | None = None
+
+
+class NoteDelete(Frame):
+    kind: Literal["note.delete"]
+    note: Id
+
+
+BoardOp = Annotated[
+    NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete,
+    Field(discriminator="kind"),
+]
+
+
+# --- client -> server ---------------------------------------------------------------------------
+
+
+class Hello(Frame):
+    """First frame of a connection: who I am (R1)."""
+
+    type: Literal["hello"]
+    v: int
+    token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+    name: Name = ""
+    group: Name = ""
+
+
+class Subscribe(Frame):
+    """Follow one board; ``epoch``/``seq`` say what the client already has (R8)."""
+
+    type: Literal["subscribe"]
+    board: Id
+    epoch: Annotated[str, StringConstraints(max_length=MAX_ID)] | None = None
+    seq: Annotated[int, Field(ge=0)] = 0
+
+
+class Unsubscribe(Frame):
+    type: Literal["unsubscribe"]
+    board: Id
+
+
+class OpFrame(Frame):
+    """A board operation with a client-made id (R5, R6)."""
+
+    type: Literal["op"]
+    id: Id
+    board: Id
+    op: BoardOp
+
+
+class Drag(Frame):
+    """A note being dragged: presence, not log (R9)."""
+
+    type: Literal["drag"]
+    board: Id
+    note: Id
+    x: Coord
+    y: Coord
+
+
+class Ping(Frame):
+    type: Literal["ping"]
+    t: float = 0.0
+
+
+ClientFrame = Annotated[
+    Hello | Subscribe | Unsubscribe | OpFrame | Drag | Ping,
+    Field(discriminator="type"),
+]
+CLIENT_FRAME: TypeAdapter[Any] = TypeAdapter(ClientFrame)
+BOARD_OP: TypeAdapter[Any] = TypeAdapter(BoardOp)
+
+
+# --- server -> client ---------------------------------------------------------------------------
+
+
+ErrorCode = Literal[
+    "bad_json",
+    "bad_frame",
+    "unknown_type",
+    "bad_version",
+    "not_joined",
+    "bad_token",
+    "forbidden",
+    "unknown_board",
+    "unknown_note",
+    "unknown_zone",
+    "duplicate_note",
+    "text_too_long",
+    "rate_limited",
+    "store_unavailable",
+]
+
+
+class Error(Frame):
+    type: Literal["error"] = "error"
+    code: ErrorCode
+    message: str
+    ref: str | None = None  # the client op id or frame type it answers
+    detail: list[dict[str, Any]] | None = None
+
+
+class Welcome(Frame):
+    type: Literal["welcome"] = "welcome"
+    v: int = PROTOCOL_VERSION
+    session: dict[str, Any]
+    me: dict[str, Any]
+    server_time: float
+
+
+class Ack(Frame):
+    """Sent only after the store has the op durably (R6)."""
+
+    type: Literal["ack"] = "ack"
+    id: str
+    board: str
+    epoch: str
+    seq: int
+    result: Literal["applied", "noop"]
+    reason: str | None = None
+
+
+class Event(Frame):
+    """One entry of a board's log, in order (R7)."""
+
+    type: Literal["event"] = "event"
+    board: str
+    epoch: str
+    seq: int
+    id: str
+    actor: dict[str, Any]
+    ts: float
+    op: dict[str, Any]
+    result: Literal["applied", "noop"]
+    reason: str | None = None
+
+
+class State(Frame):
+    """The whole board at one seq (R8: on join, on an epoch change, or when the gap is long)."""
+
+    type: Literal["state"] = "state"
+    board: str
+    epoch: str
+    seq: int
+    state: dict[str, Any]
+
+
+class Replay(Frame):
+    """Marks the end of a replay after a resume (R8)."""
+
+    type: Literal["caught_up"] = "caught_up"
+    board: str
+    epoch: str
+    seq: int
+
+
+class DragMoves(Frame):
+    """Coalesced drag positions of one board for one tick (R9)."""
+
+    type: Literal["drag"] = "drag"
+    board: str
+    moves: list[dict[str, Any]]
+
+
+class Pong(Frame):
+    type: Literal["pong"] = "pong"
+    t: float
+    server_time: float
+
+
+class Status(Frame):
+    """The board is writable or not (store down, read-only) (R13)."""
+
+    type: Literal["status"] = "status"
+    writable: bool
+    reason: str | None = None
+
+
+ServerFrame = Annotated[
+    Error | Welcome | Ack | Event | State | Replay | DragMoves | Pong | Status,
+    Field(discriminator="type"),
+]
+SERVER_FRAME: TypeAdapter[Any] = TypeAdapter(ServerFrame)
+
+
+def json_schema() -> dict[str, Any]:
+    """The protocol's JSON Schema, served at /api/protocol.schema.json."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "vierhoeken websocket protocol",
+        "version": PROTOCOL_VERSION,
+        "client": CLIENT_FRAME.json_schema(),
+        "server": SERVER_FRAME.json_schema(),
+    }
+
+
+def parse_client(text: str | bytes) -> Any:
+    """Parse one client frame, or return the typed ``Error`` that names the problem (R11)."""
+    from pydantic import ValidationError
+
+    try:
+        return CLIENT_FRAME.validate_json(text)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False, include_context=False)
+        first = errors[0]
+        kind, loc = first["type"], first["loc"]
+        code: ErrorCode = "bad_frame"
+        if kind == "json_invalid" or kind == "json_type":
+            code = "bad_json"
+        elif kind in ("union_tag_invalid", "union_tag_not_found") and len(loc) == 0:
+            code = "unknown_type"
+        elif kind == "string_too_long" and loc and loc[-1] == "text":
+            code = "text_too_long"
+        where = ".".join(str(p) for p in loc) or "frame"
+        detail = [{"loc": [str(p) for p in e["loc"]], "type": e["type"]} for e in errors[:5]]
+        return Error(code=code, message=f"{where}: {first['msg']}", detail=detail)

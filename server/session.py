@@ -1,0 +1,87 @@
+"""Sessions: one workshop (or one region's working board), made from a template.
+
+A four-corners session has one board per corner, each with the three feedback stations as its
+zones. Board ids are ``<session>.<instrument>`` so a board always names its session (R12).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+from pydantic import BaseModel, ConfigDict
+
+from .templates import Catalog, Station
+
+# No 0/O, 1/I/L: codes are read aloud in a noisy room and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+
+
+class BoardInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    instrument: str
+    title: str
+    corner: int
+    zones: list[str]
+
+
+class SessionRecord(BaseModel):
+    id: str
+    code: str
+    title: str
+    template: str
+    created: float
+    boards: list[BoardInfo]
+    stations: list[Station]
+    groups: list[str]
+    round: int = 1
+
+    def board(self, board_id: str) -> BoardInfo | None:
+        return next((b for b in self.boards if b.id == board_id), None)
+
+    def public(self) -> dict[str, object]:
+        return self.model_dump(mode="json")
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(code: str) -> str:
+    return "".join(ch for ch in code.upper() if ch.isalnum())
+
+
+def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionRecord:
+    """A session from the four-corners template, or from one instrument alone."""
+    sid = secrets.token_hex(5)
+    if template_id in catalog.sessions:
+        tpl = catalog.sessions[template_id]
+        stations = list(tpl.stations)
+        zones = [s.id for s in stations]
+        boards = [
+            BoardInfo(
+                id=f"{sid}.{inst}",
+                instrument=inst,
+                title=catalog.instruments[inst].title,
+                corner=i + 1,
+                zones=zones,
+            )
+            for i, inst in enumerate(tpl.corners)
+        ]
+        return SessionRecord(
+            id=sid, code=new_code(), title=title or tpl.title, template=tpl.id,
+            created=time.time(), boards=boards, stations=stations, groups=list(tpl.groups),
+        )
+    if template_id in catalog.instruments:
+        inst = catalog.instruments[template_id]
+        zones = [i.id for s in inst.sections for i in s.items]
+        board = BoardInfo(id=f"{sid}.{inst.id}", instrument=inst.id, title=inst.title, corner=1,
+                          zones=zones)
+        return SessionRecord(
+            id=sid, code=new_code(), title=title or inst.title, template=inst.id,
+            created=time.time(), boards=[board], stations=[], groups=["Groep 1"],
+        )
+    raise KeyError(template_id)

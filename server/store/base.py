@@ -1,0 +1,107 @@
+"""The storage interface every backend implements, chosen by URL (see ``open_store``).
+
+A store keeps sessions, one append-only op log per board (``seq`` 1, 2, 3 … within an
+``epoch``), the client op ids already taken (R5), and the latest compacted state per board.
+Payloads are opaque JSON text: the store never interprets an op.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class StoreUnavailable(Exception):
+    """The backend cannot be reached now; nothing was stored (R13)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An op on its way into the log: its client op id and stored payload."""
+
+    op_id: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Appended:
+    """Where a draft landed. ``duplicate`` means the op id was already in the log (R5)."""
+
+    seq: int
+    op_id: str
+    duplicate: bool
+
+
+class Store(ABC):
+    #: True when other processes may append to the same logs (the board must tail them).
+    shared: bool = False
+    #: Log entries kept behind the latest snapshot, for resuming clients (R8).
+    keep_behind_snapshot: int = 1000
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    @property
+    def kind(self) -> str:
+        return self.url.split(":", 1)[0]
+
+    async def open(self) -> None:  # noqa: B027 - optional hook
+        """Connect or create files; raise ``StoreUnavailable`` with one clear line."""
+
+    async def close(self) -> None:  # noqa: B027 - optional hook
+        """Release connections."""
+
+    async def ping(self) -> bool:
+        return True
+
+    # --- sessions ---------------------------------------------------------------------------
+
+    @abstractmethod
+    async def put_session(self, session_id: str, code: str, data: str) -> None: ...
+
+    @abstractmethod
+    async def get_session(self, session_id: str) -> str | None: ...
+
+    @abstractmethod
+    async def session_for_code(self, code: str) -> str | None:
+        """The session id that a join code belongs to."""
+
+    # --- op logs ----------------------------------------------------------------------------
+
+    @abstractmethod
+    async def epoch(self, board_id: str) -> str:
+        """The board's epoch; creates the (empty) log on first use."""
+
+    @abstractmethod
+    async def append(self, board_id: str, drafts: Sequence[Draft]) -> list[Appended]:
+        """Store drafts in order, durably, in one step; answer each with its seq (R6).
+
+        A draft whose op id is already in the log is not stored again: its answer carries the
+        first seq and ``duplicate=True``, also when the repeat is in the same batch (R5).
+        """
+
+    @abstractmethod
+    async def seq_of(self, board_id: str, op_id: str) -> int | None:
+        """The seq a client op id was stored at, if it was (R5)."""
+
+    @abstractmethod
+    async def read(self, board_id: str, after_seq: int, limit: int = 1000) -> list[tuple[int, str]]:
+        """Entries with seq > after_seq, in order (fewer if compacted away or at the end)."""
+
+    @abstractmethod
+    async def head(self, board_id: str) -> int:
+        """The last seq of the board's log (0 when empty)."""
+
+    async def tail(self, board_id: str, after_seq: int, block_ms: int) -> list[tuple[int, str]]:
+        """Wait up to ``block_ms`` for entries after ``after_seq`` (for shared stores)."""
+        return await self.read(board_id, after_seq)
+
+    # --- compaction -------------------------------------------------------------------------
+
+    @abstractmethod
+    async def put_snapshot(self, board_id: str, seq: int, data: str) -> None:
+        """Keep the state at ``seq``; log entries far behind it may be dropped."""
+
+    @abstractmethod
+    async def get_snapshot(self, board_id: str) -> tuple[int, str] | None: ...

@@ -1,0 +1,87 @@
+"""An in-process store for tests and throwaway runs: everything is lost on exit.
+
+Each start gets a fresh random epoch, so clients that resume from an earlier run are sent the
+full state instead of a replay that no longer exists (R8).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .base import Appended, Draft, Store
+
+
+@dataclass
+class _Log:
+    epoch: str
+    seq: int = 0
+    first: int = 1
+    entries: list[str] = field(default_factory=list)  # entries[i] has seq first + i
+    op_ids: dict[str, int] = field(default_factory=dict)
+    snapshot: tuple[int, str] | None = None
+
+
+class MemoryStore(Store):
+    def __init__(self, url: str = "memory://") -> None:
+        super().__init__(url)
+        self._sessions: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
+        self._logs: dict[str, _Log] = {}
+
+    def _log(self, board_id: str) -> _Log:
+        log = self._logs.get(board_id)
+        if log is None:
+            log = self._logs[board_id] = _Log(epoch=secrets.token_hex(4))
+        return log
+
+    async def put_session(self, session_id: str, code: str, data: str) -> None:
+        self._sessions[session_id] = data
+        self._codes[code] = session_id
+
+    async def get_session(self, session_id: str) -> str | None:
+        return self._sessions.get(session_id)
+
+    async def session_for_code(self, code: str) -> str | None:
+        return self._codes.get(code)
+
+    async def epoch(self, board_id: str) -> str:
+        return self._log(board_id).epoch
+
+    async def append(self, board_id: str, drafts: Sequence[Draft]) -> list[Appended]:
+        log = self._log(board_id)
+        out: list[Appended] = []
+        for draft in drafts:
+            seen = log.op_ids.get(draft.op_id)
+            if seen is not None:
+                out.append(Appended(seen, draft.op_id, duplicate=True))
+                continue
+            log.seq += 1
+            log.entries.append(draft.payload)
+            log.op_ids[draft.op_id] = log.seq
+            out.append(Appended(log.seq, draft.op_id, duplicate=False))
+        return out
+
+    async def seq_of(self, board_id: str, op_id: str) -> int | None:
+        return self._log(board_id).op_ids.get(op_id)
+
+    async def read(self, board_id: str, after_seq: int, limit: int = 1000) -> list[tuple[int, str]]:
+        log = self._log(board_id)
+        start = max(after_seq + 1, log.first)
+        idx = start - log.first
+        return [(start + i, p) for i, p in enumerate(log.entries[idx : idx + limit])]
+
+    async def head(self, board_id: str) -> int:
+        return self._log(board_id).seq
+
+    async def put_snapshot(self, board_id: str, seq: int, data: str) -> None:
+        log = self._log(board_id)
+        log.snapshot = (seq, data)
+        drop = min(seq - self.keep_behind_snapshot, log.seq) - log.first + 1
+        if drop > 0:
+            del log.entries[:drop]
+            log.first += drop
+
+    async def get_snapshot(self, board_id: str) -> tuple[int, str] | None:
+        return self._log(board_id).snapshot

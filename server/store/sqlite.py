@@ -1,0 +1,192 @@
+"""The embedded default store: one SQLite file in WAL mode.
+
+All SQL runs on one dedicated thread, so the event loop never blocks on disk and the single
+connection is never shared between threads. A batch of drafts is one transaction: with
+``synchronous=FULL`` an ack means the op is on disk (R6), and concurrent ops share one fsync.
+URL: ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+from .base import Appended, Draft, Store, StoreUnavailable
+
+T = TypeVar("T")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, code TEXT UNIQUE, data TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS boards (id TEXT PRIMARY KEY, epoch TEXT NOT NULL, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS log (
+    board TEXT NOT NULL, seq INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (board, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ops (
+    board TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (board, op_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS snapshots (
+    board TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+"""
+
+
+class SqliteStore(Store):
+    def __init__(self, url: str, synchronous: str = "FULL") -> None:
+        super().__init__(url)
+        if not url.startswith("sqlite:///"):
+            raise ValueError(f"STORE_URL {url!r}: expected sqlite:///path/to/file.db")
+        self.path = url[len("sqlite:///") :] or ":memory:"
+        self.synchronous = synchronous
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._db: sqlite3.Connection | None = None
+
+    async def _run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        db = self._db
+        if db is None:
+            raise StoreUnavailable("the sqlite store is not open")
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._pool, fn, db)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailable(f"sqlite: {exc}") from exc
+
+    async def open(self) -> None:
+        def connect() -> sqlite3.Connection:
+            if self.path != ":memory:":
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute(f"PRAGMA synchronous={self.synchronous}")
+            db.execute("PRAGMA busy_timeout=5000")
+            db.executescript(SCHEMA)
+            return db
+
+        loop = asyncio.get_running_loop()
+        try:
+            self._db = await loop.run_in_executor(self._pool, connect)
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreUnavailable(f"cannot open sqlite database {self.path!r}: {exc}") from exc
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            await asyncio.get_running_loop().run_in_executor(self._pool, db.close)
+        self._pool.shutdown(wait=True)
+
+    async def put_session(self, session_id: str, code: str, data: str) -> None:
+        await self._run(
+            lambda db: db.execute(
+                "INSERT INTO sessions (id, code, data) VALUES (?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET code = excluded.code, data = excluded.data",
+                (session_id, code, data),
+            )
+        )
+
+    async def get_session(self, session_id: str) -> str | None:
+        return await self._one("SELECT data FROM sessions WHERE id = ?", session_id)
+
+    async def session_for_code(self, code: str) -> str | None:
+        return await self._one("SELECT id FROM sessions WHERE code = ?", code)
+
+    async def _one(self, sql: str, arg: str) -> str | None:
+        def q(db: sqlite3.Connection) -> str | None:
+            row = db.execute(sql, (arg,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(q)
+
+    @staticmethod
+    def _board(db: sqlite3.Connection, board_id: str) -> tuple[str, int]:
+        row = db.execute("SELECT epoch, seq FROM boards WHERE id = ?", (board_id,)).fetchone()
+        if row is None:
+            epoch = secrets.token_hex(4)
+            db.execute("INSERT INTO boards (id, epoch, seq) VALUES (?, ?, 0)", (board_id, epoch))
+            return epoch, 0
+        return str(row[0]), int(row[1])
+
+    async def epoch(self, board_id: str) -> str:
+        return await self._run(lambda db: self._board(db, board_id)[0])
+
+    async def append(self, board_id: str, drafts: Sequence[Draft]) -> list[Appended]:
+        def tx(db: sqlite3.Connection) -> list[Appended]:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                _, seq = self._board(db, board_id)
+                out: list[Appended] = []
+                for d in drafts:
+                    row = db.execute(
+                        "SELECT seq FROM ops WHERE board = ? AND op_id = ?", (board_id, d.op_id)
+                    ).fetchone()
+                    if row is not None:
+                        out.append(Appended(int(row[0]), d.op_id, duplicate=True))
+                        continue
+                    seq += 1
+                    db.execute(
+                        "INSERT INTO log (board, seq, payload) VALUES (?, ?, ?)",
+                        (board_id, seq, d.payload),
+                    )
+                    db.execute(
+                        "INSERT INTO ops (board, op_id, seq) VALUES (?, ?, ?)",
+                        (board_id, d.op_id, seq),
+                    )
+                    out.append(Appended(seq, d.op_id, duplicate=False))
+                db.execute("UPDATE boards SET seq = ? WHERE id = ?", (seq, board_id))
+                db.execute("COMMIT")
+                return out
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        return await self._run(tx)
+
+    async def seq_of(self, board_id: str, op_id: str) -> int | None:
+        def q(db: sqlite3.Connection) -> int | None:
+            row = db.execute(
+                "SELECT seq FROM ops WHERE board = ? AND op_id = ?", (board_id, op_id)
+            ).fetchone()
+            return None if row is None else int(row[0])
+
+        return await self._run(q)
+
+    async def read(self, board_id: str, after_seq: int, limit: int = 1000) -> list[tuple[int, str]]:
+        def q(db: sqlite3.Connection) -> list[tuple[int, str]]:
+            rows = db.execute(
+                "SELECT seq, payload FROM log WHERE board = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (board_id, after_seq, limit),
+            ).fetchall()
+            return [(int(s), str(p)) for s, p in rows]
+
+        return await self._run(q)
+
+    async def head(self, board_id: str) -> int:
+        return await self._run(lambda db: self._board(db, board_id)[1])
+
+    async def put_snapshot(self, board_id: str, seq: int, data: str) -> None:
+        def tx(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "INSERT INTO snapshots (board, seq, data) VALUES (?, ?, ?) ON CONFLICT(board) "
+                "DO UPDATE SET seq = excluded.seq, data = excluded.data",
+                (board_id, seq, data),
+            )
+            db.execute(
+                "DELETE FROM log WHERE board = ? AND seq <= ?",
+                (board_id, seq - self.keep_behind_snapshot),
+            )
+            db.execute("COMMIT")
+
+        await self._run(tx)
+
+    async def get_snapshot(self, board_id: str) -> tuple[int, str] | None:
+        def q(db: sqlite3.Connection) -> tuple[int, str] | None:
+            row = db.execute(
+                "SELECT seq, data FROM snapshots WHERE board = ?", (board_id,)
+            ).fetchone()
+            return None if row is None else (int(row[0]), str(row[1]))
+
+        return await self._run(q)
