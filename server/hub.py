@@ -174,6 +174,7 @@ class Room:
                 id=entry.op_id,
                 actor=entry.actor.to_dict(),
                 ts=entry.ts,
+                round=entry.round,
                 op=entry.op.model_dump(mode="json"),
                 result=outcome.result,
                 reason=outcome.reason,

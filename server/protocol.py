@@ -199,6 +199,7 @@ class Event(Frame):
     id: str
     actor: dict[str, Any]
     ts: float
+    round: int
     op: dict[str, Any]
     result: Literal["applied", "noop"]
     reason: str | None = None

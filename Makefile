@@ -1,0 +1,33 @@
+# The README's commands. Each target sets up what it needs on a fresh Debian/Ubuntu machine.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: run test check unit bench system-deps clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vierhoeken needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+run: $(STAMP)
+	$(BIN)/vierhoeken serve
+
+system-deps:
+	@bash .ci/system-deps
+
+check: $(STAMP)
+	$(BIN)/ruff check server tests
+	$(BIN)/mypy server
+
+test: $(STAMP) system-deps check
+	$(BIN)/pytest
+
+unit: $(STAMP)
+	$(BIN)/pytest -m "not browser and not redis"
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

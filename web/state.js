@@ -1,0 +1,301 @@
+// Board mirrors: the server's confirmed state per board, plus our own ops that are not yet
+// confirmed, applied optimistically on top. Unacked ops keep their id and are sent again,
+// with the SAME id, after a reconnect (the server answers a repeat with its first answer, R5).
+
+const ID_RE = /^[A-Za-z0-9_.:\-]+$/;
+
+function rand(n) {
+  const alphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  const bytes = new Uint8Array(n);
+  crypto.getRandomValues(bytes);
+  let s = "";
+  for (const b of bytes) s += alphabet[b % alphabet.length];
+  return s;
+}
+
+export class IdMaker {
+  constructor() {
+    this.prefix = rand(6);
+    this.counter = 0;
+  }
+
+  setParticipant(participant) {
+    const clean = String(participant || "").replace(/[^A-Za-z0-9]/g, "").slice(0, 16);
+    if (clean) this.prefix = `${clean}.${rand(4)}`;
+  }
+
+  op() {
+    this.counter += 1;
+    const id = `${this.prefix}:${this.counter.toString(36)}:${rand(6)}`;
+    return ID_RE.test(id) && id.length <= 64 ? id : `op:${rand(20)}`;
+  }
+
+  note() {
+    return `n-${rand(12)}`;
+  }
+}
+
+/** Apply one op to a notes Map in place (same rules as the server, total, never throws). */
+export function applyOp(notes, op, meta = {}) {
+  const note = notes.get(op.note);
+  switch (op.kind) {
+    case "note.add":
+      if (note) return false;
+      notes.set(op.note, {
+        id: op.note, zone: op.zone, text: op.text ?? "", color: op.color || "yellow",
+        x: op.x ?? 0, y: op.y ?? 0, author: meta.participant || "", author_name: meta.name || "",
+        group: meta.group || "", created_seq: meta.seq ?? Infinity,
+      });
+      return true;
+    case "note.edit":
+      if (!note) return false;
+      notes.set(op.note, { ...note, text: op.text });
+      return true;
+    case "note.color":
+      if (!note) return false;
+      notes.set(op.note, { ...note, color: op.color });
+      return true;
+    case "note.move":
+      if (!note) return false;
+      notes.set(op.note, { ...note, x: op.x, y: op.y, zone: op.zone ?? note.zone });
+      return true;
+    case "note.delete":
+      return notes.delete(op.note);
+    default:
+      return false;
+  }
+}
+
+export class BoardMirror {
+  constructor(boardId) {
+    this.board = boardId;
+    this.epoch = null;
+    this.seq = 0;
+    this.loaded = false;
+    this.notes = new Map(); // confirmed by the server
+    this.pending = new Map(); // op id -> {id, op, ackSeq: number|null, sent: bool}
+  }
+
+  /** The notes as this client shows them: confirmed + own pending ops. */
+  view() {
+    const notes = new Map(this.notes);
+    for (const p of this.pending.values()) {
+      if (p.ackSeq !== null && p.ackSeq <= this.seq) continue;
+      if (applyOp(notes, p.op, { seq: Infinity })) {
+        const n = notes.get(p.op.note);
+        if (n) notes.set(n.id, { ...n, pending: true });
+      }
+    }
+    return notes;
+  }
+
+  pendingFor(noteId) {
+    for (const p of this.pending.values()) if (p.op.note === noteId) return true;
+    return false;
+  }
+
+  applyState(frame) {
+    this.epoch = frame.epoch;
+    this.seq = frame.seq;
+    this.notes = new Map((frame.state?.notes || []).map((n) => [n.id, n]));
+    this.loaded = true;
+    this._prune();
+  }
+
+  applyEvent(frame) {
+    if (frame.epoch !== this.epoch) return "resync"; // a different log: ask for the state
+    if (frame.seq <= this.seq) return "old";
+    if (frame.seq !== this.seq + 1) return "gap";
+    this.seq = frame.seq;
+    if (frame.result === "applied") {
+      applyOp(this.notes, frame.op, { ...(frame.actor || {}), seq: frame.seq });
+    }
+    const own = this.pending.get(frame.id);
+    if (own) own.ackSeq = frame.seq;
+    this._prune();
+    return "ok";
+  }
+
+  applyAck(frame) {
+    const own = this.pending.get(frame.id);
+    if (!own) return;
+    own.ackSeq = frame.seq;
+    if (frame.epoch !== this.epoch) {
+      // Our op landed in a log we do not mirror yet; the state that follows will carry it.
+      this.pending.delete(frame.id);
+      return;
+    }
+    this._prune();
+  }
+
+  reject(opId) {
+    return this.pending.delete(opId);
+  }
+
+  _prune() {
+    for (const [id, p] of this.pending) {
+      if (p.ackSeq !== null && p.ackSeq <= this.seq) this.pending.delete(id);
+    }
+  }
+}
+
+/**
+ * All boards of this connection. `send(frame)` returns false if the socket is down; unsent and
+ * unacked ops stay in `pending` and go out again from resume().
+ */
+export class BoardStore {
+  constructor(send) {
+    this.send = send;
+    this.ids = new IdMaker();
+    this.mirrors = new Map();
+    this.subscribed = new Set();
+    this.listeners = new Set();
+    this.dragListeners = new Set();
+    this.errorListeners = new Set();
+    this.writable = true;
+  }
+
+  mirror(boardId) {
+    let m = this.mirrors.get(boardId);
+    if (!m) {
+      m = new BoardMirror(boardId);
+      this.mirrors.set(boardId, m);
+    }
+    return m;
+  }
+
+  onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
+  onDrag(fn) { this.dragListeners.add(fn); return () => this.dragListeners.delete(fn); }
+  onError(fn) { this.errorListeners.add(fn); return () => this.errorListeners.delete(fn); }
+  _changed(boardId) { for (const fn of this.listeners) fn(boardId); }
+
+  subscribe(boardId) {
+    const m = this.mirror(boardId);
+    this.subscribed.add(boardId);
+    const frame = { type: "subscribe", board: boardId };
+    if (m.epoch) {
+      frame.epoch = m.epoch;
+      frame.seq = m.seq;
+    }
+    this.send(frame);
+  }
+
+  unsubscribe(boardId) {
+    if (this.subscribed.delete(boardId)) this.send({ type: "unsubscribe", board: boardId });
+  }
+
+  /** After (re)connecting and welcome: resubscribe with what we have; ops go after caught_up. */
+  resume() {
+    for (const boardId of this.subscribed) this.subscribe(boardId);
+  }
+
+  _resendPending(boardId) {
+    const m = this.mirrors.get(boardId);
+    if (!m) return;
+    for (const p of m.pending.values()) {
+      if (p.ackSeq !== null) continue;
+      this.send({ type: "op", id: p.id, board: boardId, op: p.op });
+    }
+  }
+
+  /** Make, apply locally, and send one op. Returns the op id. */
+  op(boardId, op) {
+    const m = this.mirror(boardId);
+    const id = this.ids.op();
+    m.pending.set(id, { id, op, ackSeq: null });
+    this.send({ type: "op", id, board: boardId, op });
+    this._changed(boardId);
+    return id;
+  }
+
+  drag(boardId, note, x, y) {
+    this.send({ type: "drag", board: boardId, note, x, y });
+  }
+
+  handle(msg) {
+    switch (msg.type) {
+      case "state": {
+        this.mirror(msg.board).applyState(msg);
+        this._changed(msg.board);
+        break;
+      }
+      case "event": {
+        const m = this.mirror(msg.board);
+        const r = m.applyEvent(msg);
+        if (r === "gap" || r === "resync") {
+          // Should not happen (R7); recover by subscribing again from what we have.
+          if (r === "resync") m.epoch = null;
+          this.subscribe(msg.board);
+        }
+        this._changed(msg.board);
+        break;
+      }
+      case "ack": {
+        this.mirror(msg.board).applyAck(msg);
+        this._changed(msg.board);
+        break;
+      }
+      case "caught_up": {
+        const m = this.mirror(msg.board);
+        if (m.epoch !== msg.epoch || m.seq !== msg.seq) {
+          // Replay did not bring us to the server's seq: ask for the full state.
+          m.epoch = null;
+          this.subscribe(msg.board);
+          break;
+        }
+        m.loaded = true;
+        this._resendPending(msg.board);
+        this._changed(msg.board);
+        break;
+      }
+      case "drag": {
+        for (const fn of this.dragListeners) fn(msg.board, msg.moves || []);
+        break;
+      }
+      case "status": {
+        const was = this.writable;
+        this.writable = !!msg.writable;
+        if (this.writable && !was) for (const b of this.subscribed) this._resendPending(b);
+        for (const b of this.subscribed) this._changed(b);
+        break;
+      }
+      case "error": {
+        this._error(msg);
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  _error(msg) {
+    // An error that answers one of our ops: drop it, unless it may succeed later.
+    const retryLater = msg.code === "store_unavailable" || msg.code === "rate_limited";
+    if (msg.ref) {
+      for (const m of this.mirrors.values()) {
+        const p = m.pending.get(msg.ref);
+        if (!p) continue;
+        if (retryLater) {
+          if (msg.code === "rate_limited") {
+            setTimeout(() => {
+              if (m.pending.has(p.id) && p.ackSeq === null) {
+                this.send({ type: "op", id: p.id, board: m.board, op: p.op });
+              }
+            }, 1000 + Math.random() * 1000);
+          }
+        } else {
+          m.reject(msg.ref);
+          this._changed(m.board);
+        }
+      }
+    }
+    for (const fn of this.errorListeners) fn(msg);
+  }
+
+  /** Number of own ops not yet confirmed, over all boards. */
+  get unconfirmed() {
+    let n = 0;
+    for (const m of this.mirrors.values()) n += m.pending.size;
+    return n;
+  }
+}
