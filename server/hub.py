@@ -259,6 +259,7 @@ class Room:
             self._forget_adds(batch)
             if self.state.seq - self._snapshot_seq >= SNAPSHOT_EVERY:
                 await self._snapshot()
+            await asyncio.sleep(0)  # let the writers drain before the next batch
 
     def _forget_adds(self, batch: list[_Pending]) -> None:
         for p in batch:

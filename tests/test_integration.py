@@ -252,7 +252,6 @@ async def test_R3_oversized_frame_is_closed_with_1009(base: str) -> None:
 
 
 async def test_R3_no_compression_is_negotiated(base: str) -> None:
-    s, _ = await corner(base)
     async with websockets.connect(base.replace("http", "ws") + "/ws",
                                   compression="deflate") as ws:
         assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
@@ -282,7 +281,7 @@ async def test_R4_origin_is_checked(tmp_path: Path, origin: str | None, allowed:
 
 
 async def test_R15_flood_is_rate_limited(base: str) -> None:
-    s, board = await corner(base)
+    s, _ = await corner(base)
     a = await participant(base, s["code"])
     for _ in range(200):
         await a.send({"type": "ping", "t": 0})

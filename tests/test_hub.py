@@ -1,0 +1,123 @@
+"""Fan-out (R9, R14) with the real hub and store, but without sockets."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from server.board import Actor
+from server.hub import OUTBOX_FRAMES, Connection, Hub
+from server.protocol import BOARD_OP
+from server.session import new_session
+from server.store.memory import MemoryStore
+from server.templates import catalog
+
+ACTOR = Actor("p1", "An")
+
+
+async def setup() -> tuple[Hub, str]:
+    hub = Hub(MemoryStore())
+    rec = new_session(catalog(), "vier-hoeken")
+    await hub.put_session(rec)
+    return hub, rec.boards[0].id
+
+
+async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
+    hub, board_id = await setup()
+    rec = await hub.session(board_id.split(".")[0])
+    assert rec is not None
+    room = await hub.room(rec, board_id)
+    assert room is not None
+    received: list[str] = []
+
+    async def fast(text: str) -> None:
+        received.append(text)
+
+    async def stuck(text: str) -> None:
+        await asyncio.Event().wait()  # the peer's receive window stays shut
+
+    healthy, frozen = Connection(fast), Connection(stuck)
+    tasks = [asyncio.create_task(c.write_loop()) for c in (healthy, frozen)]
+    room.subscribe(healthy, None, 0)
+    room.subscribe(frozen, None, 0)
+    n = OUTBOX_FRAMES + 200
+    futures = [
+        room.submit(f"o{i}", BOARD_OP.validate_python(
+            {"kind": "note.add", "note": f"n{i}", "zone": "tips", "text": "x" * 200}),
+            ACTOR, 1)
+        for i in range(n)
+    ]
+    done = await asyncio.wait_for(asyncio.gather(*futures), 10)
+    assert [seq for seq, _ in done] == list(range(1, n + 1))
+    assert frozen.cut_reason is not None and frozen.cut_event.is_set()
+    assert healthy.cut_reason is None
+    await asyncio.sleep(0.05)
+    events = [json.loads(t) for t in received if '"event"' in t]
+    assert [e["seq"] for e in events] == list(range(1, n + 1))
+    for t in tasks:
+        t.cancel()
+    await hub.close()
+
+
+async def test_R14_event_is_encoded_once_for_all_receivers() -> None:
+    hub, board_id = await setup()
+    rec = await hub.session(board_id.split(".")[0])
+    assert rec is not None
+    room = await hub.room(rec, board_id)
+    assert room is not None
+    conns = [Connection(lambda t: asyncio.sleep(0)) for _ in range(3)]
+    for c in conns:
+        room.subscribe(c, None, 0)
+        while not c.outbox.empty():
+            c.outbox.get_nowait()
+    await room.submit("o1", BOARD_OP.validate_python(
+        {"kind": "note.add", "note": "n1", "zone": "tips"}), ACTOR, 1)
+    texts = [c.outbox.get_nowait() for c in conns]
+    assert texts[0] is texts[1] is texts[2]  # one string object, not three encodings
+    await hub.close()
+
+
+async def test_R9_drags_are_coalesced_per_note_per_tick() -> None:
+    hub, board_id = await setup()
+    rec = await hub.session(board_id.split(".")[0])
+    assert rec is not None
+    room = await hub.room(rec, board_id)
+    assert room is not None
+    mover, watcher = Connection(lambda t: asyncio.sleep(0)), Connection(lambda t: asyncio.sleep(0))
+    mover.actor = ACTOR
+    room.subscribe(watcher, None, 0)
+    await room.submit("o1", BOARD_OP.validate_python(
+        {"kind": "note.add", "note": "n1", "zone": "tips"}), ACTOR, 1)
+    while not watcher.outbox.empty():
+        watcher.outbox.get_nowait()
+    for i in range(100):
+        room.drag(mover, "n1", float(i), float(i))
+    room.drag(mover, "ghost", 1.0, 1.0)  # unknown notes are ignored
+    await asyncio.sleep(0.1)
+    frames = [json.loads(watcher.outbox.get_nowait()) for _ in range(watcher.outbox.qsize())]
+    assert len(frames) == 1
+    assert frames[0]["moves"] == [{"note": "n1", "x": 99.0, "y": 99.0, "by": "p1"}]
+    await hub.close()
+
+
+async def test_R8_restart_loads_snapshot_plus_log_tail(tmp_path: object) -> None:
+    from server import hub as hubmod
+
+    store = MemoryStore()
+    hub = Hub(store)
+    rec = new_session(catalog(), "vier-hoeken")
+    await hub.put_session(rec)
+    board_id = rec.boards[0].id
+    room = await hub.room(rec, board_id)
+    assert room is not None
+    n = hubmod.SNAPSHOT_EVERY + 30
+    await asyncio.gather(*(room.submit(f"o{i}", BOARD_OP.validate_python(
+        {"kind": "note.add", "note": f"n{i}", "zone": "tips"}), ACTOR, 1) for i in range(n)))
+    snap = await store.get_snapshot(board_id)
+    assert snap is not None and snap[0] >= hubmod.SNAPSHOT_EVERY
+    before = room.state.to_dict()
+    await hub.close()
+    again = Hub(store)
+    room2 = await again.room(rec, board_id)
+    assert room2 is not None and room2.state.to_dict() == before
+    await again.close()
