@@ -350,6 +350,7 @@ class Hub:
         self._loading: dict[str, asyncio.Task[Room]] = {}
         self._sessions: dict[str, SessionRecord] = {}
         self.writable = True
+        self._prober: asyncio.Task[None] | None = None
 
     async def session(self, session_id: str) -> SessionRecord | None:
         rec = self._sessions.get(session_id)
@@ -389,6 +390,18 @@ class Hub:
             self.writable = False
             log.warning("store %s unreachable: boards are read-only", self.store.kind)
             self._broadcast_status(Status(writable=False, reason="store_unavailable"))
+            if self._prober is None or self._prober.done():
+                self._prober = asyncio.create_task(self._probe())
+
+    async def _probe(self) -> None:
+        """While the store is down, ask it every half second whether it is back (R13)."""
+        while not self.writable:
+            await asyncio.sleep(0.5)
+            if await self.store.ping():
+                for room in list(self.rooms.values()):
+                    with contextlib.suppress(StoreUnavailable):
+                        await room.catch_up()
+                self.store_up()
 
     def store_up(self) -> None:
         if not self.writable:
@@ -409,6 +422,10 @@ class Hub:
                 room.unsubscribe(conn)
 
     async def close(self) -> None:
+        if self._prober is not None:
+            self._prober.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._prober
         for room in list(self.rooms.values()):
             await room.close()
         self.rooms.clear()
