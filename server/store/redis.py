@@ -1,0 +1,327 @@
+"""A store shared by several server processes: one Redis (7.0+), reached by URL.
+
+Keys, all under ``vh:``; a board's keys share the hash tag ``{<board>}`` so its scripts touch
+one slot::
+
+    vh:format               "1": the layout below; another value refuses to open
+    vh:{<board>}:log        stream, entry id "<seq>-0", fields seq, op, payload
+    vh:{<board>}:ops        hash op_id -> seq (R5)
+    vh:{<board>}:meta       hash epoch, seq
+    vh:{<board>}:snap       hash seq, data
+    vh:session:<id>         string: the session record
+    vh:code:<code>          string: the session id of a join code
+
+A batch of drafts is one Lua script (atomic, in order), so processes appending to the same board
+never interleave inside a batch and seqs have no gaps. ``tail`` blocks in ``XREAD`` on a second
+client with its own connections, so waiting boards never starve appends and reads.
+
+Durability (R6) is Redis's: an ack is durable across a crash only with ``appendonly yes`` and
+``appendfsync always``; ``open`` logs a warning when the server says otherwise.
+URL: ``redis://[:password@]host:port/db`` or ``rediss://…``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Iterator, Sequence
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import RedisError
+
+from .base import Appended, Draft, Store, StoreUnavailable
+
+log = logging.getLogger("vierhoeken.store.redis")
+
+FORMAT_KEY = "vh:format"
+FORMAT = "1"
+
+# One batch, in order: create the epoch if missing; refuse when the caller knew another epoch
+# (the log was lost: its seqs would be reused); then per draft a known op id answers its first
+# seq (also for repeats inside the batch, as HSET runs before the next HGET), a new one gets
+# the next seq, an XADD with id "<seq>-0" and its op id entry.
+# KEYS: log, ops, meta. ARGV: expected epoch ("" = any), fresh epoch, then op_id, payload pairs.
+# Returns: epoch, then seq, dup (0/1) per draft; or {"epoch_changed", epoch}.
+APPEND_LUA = """
+local epoch = redis.call('HGET', KEYS[3], 'epoch')
+if not epoch then
+  epoch = ARGV[2]
+  redis.call('HSET', KEYS[3], 'epoch', epoch)
+end
+if ARGV[1] ~= '' and ARGV[1] ~= epoch then
+  return {'epoch_changed', epoch}
+end
+local out = {epoch}
+for i = 3, #ARGV, 2 do
+  local op = ARGV[i]
+  local seen = redis.call('HGET', KEYS[2], op)
+  if seen then
+    out[#out + 1] = tonumber(seen)
+    out[#out + 1] = 1
+  else
+    local seq = redis.call('HINCRBY', KEYS[3], 'seq', 1)
+    redis.call('XADD', KEYS[1], seq .. '-0', 'seq', seq, 'op', op, 'payload', ARGV[i + 1])
+    redis.call('HSET', KEYS[2], op, seq)
+    out[#out + 1] = seq
+    out[#out + 1] = 0
+  end
+end
+return out
+"""
+
+# Keep the newer snapshot (several processes may write one) and drop log entries with
+# seq <= snapshot seq - keep_behind_snapshot. KEYS: snap, log. ARGV: seq, data, keep.
+SNAPSHOT_LUA = """
+local have = tonumber(redis.call('HGET', KEYS[1], 'seq') or '-1')
+local seq = tonumber(ARGV[1])
+if seq >= have then
+  redis.call('HSET', KEYS[1], 'seq', ARGV[1], 'data', ARGV[2])
+end
+local minid = seq - tonumber(ARGV[3]) + 1
+if minid > 1 then
+  redis.call('XTRIM', KEYS[2], 'MINID', minid .. '-0')
+end
+return 1
+"""
+
+
+def _text(value: bytes | str | None) -> str | None:
+    """A reply as text (the clients decode replies; the types allow bytes too)."""
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    user = parts.username or ""
+    return urlunsplit((parts.scheme, f"{user}:***@{host}", parts.path, parts.query, ""))
+
+
+class RedisStore(Store):
+    shared = True
+
+    def __init__(self, url: str, timeout: float = 3.0, max_block_ms: int = 30_000) -> None:
+        super().__init__(url)
+        #: socket (connect) timeout of every command but ``tail``'s blocking read.
+        self.timeout = timeout
+        #: ``tail`` waits at most this long per call, whatever it is asked.
+        self.max_block_ms = max_block_ms
+        self._redis: Redis | None = None
+        self._blocking: Redis | None = None
+        self._append: Any = None
+        self._snapshot: Any = None
+        self._epochs: dict[str, str] = {}
+
+    # --- connections --------------------------------------------------------------------------
+
+    def _client(self, socket_timeout: float) -> Redis:
+        return Redis.from_url(
+            self.url,
+            decode_responses=True,
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=self.timeout,
+            # A stale pooled connection (redis restarted) gets reconnected; a retried append
+            # is safe, its op ids answer the first seqs (R5).
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+        )
+
+    async def open(self) -> None:
+        self._redis = self._client(self.timeout)
+        self._blocking = self._client(self.max_block_ms / 1000 + self.timeout)
+        self._append = self._redis.register_script(APPEND_LUA)
+        self._snapshot = self._redis.register_script(SNAPSHOT_LUA)
+        where = _redacted(self.url)
+        try:
+            await self._redis.ping()
+            await self._redis.set(FORMAT_KEY, FORMAT, nx=True)
+            found = await self._redis.get(FORMAT_KEY)
+        except (RedisError, OSError) as exc:
+            await self.close()
+            raise StoreUnavailable(f"cannot reach redis at {where}: {_one_line(exc)}") from exc
+        if found != FORMAT:
+            await self.close()
+            raise StoreUnavailable(
+                f"redis at {where} holds data in format {found!r} of {FORMAT_KEY}, "
+                f"this server uses {FORMAT!r}: use another database or migrate it"
+            )
+        await self._warn_if_not_durable(where)
+
+    async def _warn_if_not_durable(self, where: str) -> None:
+        assert self._redis is not None
+        try:
+            raw = await self._redis.config_get("append*")
+        except (RedisError, OSError):
+            return  # CONFIG is often disabled on managed servers: nothing to tell
+        conf = {_text(k): _text(v) for k, v in raw.items()}
+        if conf.get("appendonly") != "yes" or conf.get("appendfsync") != "always":
+            log.warning(
+                "redis at %s runs appendonly=%s appendfsync=%s: acknowledged ops may be lost "
+                "in a crash (R6 needs appendonly yes, appendfsync always)",
+                where, conf.get("appendonly"), conf.get("appendfsync"),
+            )
+
+    async def close(self) -> None:
+        clients = (self._redis, self._blocking)
+        self._redis = self._blocking = None
+        for client in clients:
+            if client is not None:
+                with contextlib.suppress(RedisError, OSError):
+                    await client.aclose()
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Every failure of Redis becomes ``StoreUnavailable`` (R13)."""
+        try:
+            yield
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"redis: {_one_line(exc)}") from exc
+
+    def _r(self) -> Redis:
+        if self._redis is None:
+            raise StoreUnavailable("the redis store is not open")
+        return self._redis
+
+    async def ping(self) -> bool:
+        try:
+            return bool(await self._r().ping())
+        except Exception:
+            return False
+
+    # --- sessions -----------------------------------------------------------------------------
+
+    async def put_session(self, session_id: str, code: str, data: str) -> None:
+        r = self._r()
+        with self._guard():
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.set(f"vh:session:{session_id}", data)
+                pipe.set(f"vh:code:{code}", session_id)
+                await pipe.execute()
+
+    async def get_session(self, session_id: str) -> str | None:
+        r = self._r()
+        with self._guard():
+            value = _text(await r.get(f"vh:session:{session_id}"))
+        return value
+
+    async def session_for_code(self, code: str) -> str | None:
+        r = self._r()
+        with self._guard():
+            value = _text(await r.get(f"vh:code:{code}"))
+        return value
+
+    # --- op logs ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _key(board_id: str, part: str) -> str:
+        return f"vh:{{{board_id}}}:{part}"
+
+    async def epoch(self, board_id: str) -> str:
+        r = self._r()
+        meta = self._key(board_id, "meta")
+        with self._guard():
+            await r.hsetnx(meta, "epoch", secrets.token_hex(4))
+            epoch = _text(await r.hget(meta, "epoch"))
+        if epoch is None:  # deleted in between: only by hand
+            raise StoreUnavailable(f"redis: board {board_id!r} lost its epoch")
+        self._epochs[board_id] = epoch
+        return epoch
+
+    async def append(self, board_id: str, drafts: Sequence[Draft]) -> list[Appended]:
+        r = self._r()
+        if not drafts:
+            return []
+        keys = [self._key(board_id, p) for p in ("log", "ops", "meta")]
+        args: list[str] = [self._epochs.get(board_id, ""), secrets.token_hex(4)]
+        for d in drafts:
+            args += (d.op_id, d.payload)
+        with self._guard():
+            reply: list[Any] = await self._append(keys=keys, args=args, client=r)
+        if reply[0] == "epoch_changed":
+            raise StoreUnavailable(
+                f"redis: board {board_id!r} changed epoch from {self._epochs.get(board_id)} to "
+                f"{reply[1]} (its log was lost); nothing stored, restart to reload the board"
+            )
+        self._epochs.setdefault(board_id, str(reply[0]))
+        return [
+            Appended(int(reply[1 + 2 * i]), d.op_id, duplicate=bool(int(reply[2 + 2 * i])))
+            for i, d in enumerate(drafts)
+        ]
+
+    async def seq_of(self, board_id: str, op_id: str) -> int | None:
+        r = self._r()
+        with self._guard():
+            seq = _text(await r.hget(self._key(board_id, "ops"), op_id))
+        return None if seq is None else int(seq)
+
+    @staticmethod
+    def _entries(rows: Any) -> list[tuple[int, str]]:
+        return [(int(entry_id.split("-", 1)[0]), fields["payload"]) for entry_id, fields in rows]
+
+    async def read(self, board_id: str, after_seq: int, limit: int = 1000) -> list[tuple[int, str]]:
+        r = self._r()
+        if limit <= 0:
+            return []
+        with self._guard():
+            rows: Any = await r.xrange(
+                self._key(board_id, "log"), min=f"{max(after_seq, 0) + 1}-0", max="+", count=limit
+            )
+        return self._entries(rows)
+
+    async def head(self, board_id: str) -> int:
+        r = self._r()
+        with self._guard():
+            seq = _text(await r.hget(self._key(board_id, "meta"), "seq"))
+        return 0 if seq is None else int(seq)
+
+    async def tail(self, board_id: str, after_seq: int, block_ms: int) -> list[tuple[int, str]]:
+        """Wait (on the blocking client) up to ``block_ms`` for entries after ``after_seq``."""
+        b = self._blocking
+        if b is None:
+            raise StoreUnavailable("the redis store is not open")
+        block = min(max(block_ms, 1), self.max_block_ms)
+        key = self._key(board_id, "log")
+        with self._guard():
+            reply: Any = await b.xread({key: f"{max(after_seq, 0)}-0"}, count=1000, block=block)
+        if not reply:
+            return []
+        # RESP2: [[key, rows]]; RESP3: {key: [rows]}.
+        if isinstance(reply, dict):
+            rows = next(iter(reply.values()))
+            rows = rows[0] if rows and isinstance(rows[0], list) else rows
+        else:
+            rows = reply[0][1]
+        return self._entries(rows)
+
+    # --- compaction ---------------------------------------------------------------------------
+
+    async def put_snapshot(self, board_id: str, seq: int, data: str) -> None:
+        r = self._r()
+        keys = [self._key(board_id, "snap"), self._key(board_id, "log")]
+        with self._guard():
+            await self._snapshot(
+                keys=keys, args=[seq, data, self.keep_behind_snapshot], client=r
+            )
+
+    async def get_snapshot(self, board_id: str) -> tuple[int, str] | None:
+        r = self._r()
+        with self._guard():
+            raw = await r.hgetall(self._key(board_id, "snap"))
+        snap = {_text(k): _text(v) for k, v in raw.items()}
+        if "seq" not in snap or "data" not in snap:
+            return None
+        return int(str(snap["seq"])), str(snap["data"])
