@@ -161,6 +161,10 @@ class Room:
             log.error("board %s: corrupt entry at seq %d skipped: %s", self.board_id, seq, exc)
             self.state.seq = seq
             self.state.noops[seq] = "corrupt_entry"
+            # Still an event, so subscribers see every seq once and no gap (R7).
+            self._fan_out(seq, encode(Event(
+                board=self.board_id, epoch=self.epoch, seq=seq, id="", actor={}, ts=0.0,
+                round=0, op={}, result="noop", reason="corrupt_entry")))
             return
         self._apply(entry)
 
@@ -180,10 +184,13 @@ class Room:
                 reason=outcome.reason,
             )
         )
-        self.recent.append((entry.seq, text))
+        self._fan_out(entry.seq, text)
+        return outcome
+
+    def _fan_out(self, seq: int, text: str) -> None:
+        self.recent.append((seq, text))
         for conn in self.subscribers:
             conn.send(text)
-        return outcome
 
     async def _follow(self) -> None:
         """For shared stores: apply what other processes append, as it arrives."""
@@ -400,8 +407,21 @@ class Hub:
             if await self.store.ping():
                 for room in list(self.rooms.values()):
                     with contextlib.suppress(StoreUnavailable):
-                        await room.catch_up()
+                        await self._reload_if_reset(room)
                 self.store_up()
+
+    async def _reload_if_reset(self, room: Room) -> None:
+        """After an outage: catch up, or start over when the store lost the board's history."""
+        if await self.store.epoch(room.board_id) == room.epoch:
+            await room.catch_up()
+            return
+        log.warning("board %s: history lost in the store, new epoch", room.board_id)
+        subscribers = list(room.subscribers)
+        await room.close()
+        fresh = await Room.load(self, room.board_id, list(room.state.zones))
+        self.rooms[room.board_id] = fresh
+        for conn in subscribers:
+            fresh.subscribe(conn, None, 0)  # R8: a new epoch means the full state
 
     def store_up(self) -> None:
         if not self.writable:

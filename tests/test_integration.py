@@ -16,9 +16,14 @@ from wsharness import Client, ahttp, live_server, new_session, participant
 from server.config import Settings
 
 
-@pytest.fixture(params=["memory", "sqlite"])
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
 async def base(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path}/vh.db"
+    if request.param == "redis":
+        url = request.getfixturevalue("redis_server").url
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/vh.db"
+    else:
+        url = "memory://"
     settings = Settings(store_url=url, secret_key="test-secret", data_dir=tmp_path)
     async with live_server(settings) as b:
         yield b
