@@ -4,6 +4,7 @@ export const messages = {
   nl: {
     appTitle: "Vier hoeken",
     langName: "English",
+    langShort: "EN",
     connOpen: "verbonden",
     connConnecting: "opnieuw verbinden…",
     connOffline: "offline",
@@ -60,6 +61,7 @@ export const messages = {
   en: {
     appTitle: "Four corners",
     langName: "Nederlands",
+    langShort: "NL",
     connOpen: "connected",
     connConnecting: "reconnecting…",
     connOffline: "offline",
