@@ -15,12 +15,19 @@ from typing import Any, Literal
 from .protocol import (
     BOARD_OP,
     BoardOp,
+    ColumnAdd,
+    ColumnMove,
+    ColumnRename,
     ErrorCode,
+    FlagSet,
     NoteAdd,
     NoteColor,
     NoteDelete,
     NoteEdit,
     NoteMove,
+    PartnerName,
+    ReflectionAdd,
+    ScoreSet,
 )
 
 Result = Literal["applied", "noop"]
@@ -110,16 +117,82 @@ class Note:
         return asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """What a board's template allows: fixed from its session, never changed by ops."""
+
+    layout: str = "stations"
+    rows: tuple[str, ...] = ()  # matrix questions, in reading order
+    levels: tuple[str, ...] = ()  # 8-tje levels
+    flags: tuple[str, ...] = ()  # 8-tje failure modes
+    aspects: tuple[str, ...] = ()  # reflectietool aspects
+    scale: tuple[int, int] = (1, 5)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"layout": self.layout, "rows": list(self.rows), "levels": list(self.levels),
+                "flags": list(self.flags), "aspects": list(self.aspects),
+                "scale": list(self.scale)}
+
+
+@dataclass(slots=True)
+class Score:
+    reflection: str
+    participant: str
+    name: str
+    aspect: str
+    score: int
+    partner: str
+    note: str
+    seq: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+FIRST_REFLECTION = {"id": "r1", "title": "Reflectie 1"}
+MAX_COLUMNS = 50
+MAX_REFLECTIONS = 20
+
+
 @dataclass(slots=True)
 class BoardState:
-    """One board: its notes, the zones notes may live in, and the last applied seq."""
+    """One board: its notes, the zones notes may live in, and the last applied seq.
+
+    Working boards add the parts of their instrument: matrix columns, 8-tje partner names and
+    flags, reflectietool scores.
+    """
 
     board_id: str
     zones: tuple[str, ...]
+    spec: Spec = field(default_factory=Spec)
     seq: int = 0
     notes: dict[str, Note] = field(default_factory=dict)
     deleted: set[str] = field(default_factory=set)
     noops: OrderedDict[int, str] = field(default_factory=OrderedDict)
+    columns: list[dict[str, str]] = field(default_factory=list)
+    partners: dict[str, str] = field(default_factory=lambda: {"partner-a": "", "partner-b": ""})
+    flags: set[tuple[str, str]] = field(default_factory=set)
+    reflections: list[dict[str, str]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
+    scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
+
+    def zone_ok(self, zone: str) -> bool:
+        """A static zone, or a matrix cell ``<row>@<column>`` of an existing column."""
+        if zone in self.zones:
+            return True
+        if self.spec.layout == "matrix" and "@" in zone:
+            row, col = zone.split("@", 1)
+            return row in self.spec.rows and any(c["id"] == col for c in self.columns)
+        return False
+
+    def _extras(self) -> dict[str, Any]:
+        return {
+            "layout": self.spec.layout,
+            "columns": [dict(c) for c in self.columns],
+            "partners": dict(self.partners),
+            "flags": [{"flag": f, "level": lv} for f, lv in sorted(self.flags)],
+            "reflections": [dict(r) for r in self.reflections],
+            "scores": [sc.to_dict() for sc in self.scores.values()],
+        }
 
     def outcome_of(self, seq: int) -> Outcome:
         """The recorded outcome of an already applied seq."""
@@ -134,25 +207,36 @@ class BoardState:
             "notes": [n.to_dict() for n in self.notes.values()],
             "deleted": sorted(self.deleted),
             "noops": [[s, r] for s, r in self.noops.items()],
+            **self._extras(),
         }
 
     def public_dict(self) -> dict[str, Any]:
-        """What clients get in a ``state`` frame: no bookkeeping."""
+        """What clients get in a ``state`` frame: no bookkeeping, plus live aggregates."""
         return {
             "board": self.board_id,
             "zones": list(self.zones),
             "seq": self.seq,
             "notes": [n.to_dict() for n in self.notes.values()],
+            **self._extras(),
+            "aggregates": aggregates(self),
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> BoardState:
-        state = cls(board_id=data["board"], zones=tuple(data["zones"]), seq=int(data["seq"]))
+    def from_dict(cls, data: dict[str, Any], spec: Spec | None = None) -> BoardState:
+        state = cls(board_id=data["board"], zones=tuple(data["zones"]), seq=int(data["seq"]),
+                    spec=spec or Spec(layout=str(data.get("layout", "stations"))))
         for raw in data["notes"]:
             note = Note(**raw)
             state.notes[note.id] = note
         state.deleted = set(data.get("deleted", ()))
         state.noops = OrderedDict((int(s), str(r)) for s, r in data.get("noops", ()))
+        state.columns = [dict(c) for c in data.get("columns", ())]
+        state.partners.update(data.get("partners", {}))
+        state.flags = {(f["flag"], f["level"]) for f in data.get("flags", ())}
+        state.reflections = [dict(r) for r in data.get("reflections", [FIRST_REFLECTION])]
+        for raw in data.get("scores", ()):
+            sc = Score(**raw)
+            state.scores[(sc.reflection, sc.participant, sc.aspect)] = sc
         return state
 
 
@@ -165,13 +249,55 @@ def check(state: BoardState, op: BoardOp) -> tuple[ErrorCode, str] | None:
     if isinstance(op, NoteAdd):
         if op.note in state.notes or op.note in state.deleted:
             return "duplicate_note", f"note {op.note!r} already exists on this board"
-        if op.zone not in state.zones:
+        if not state.zone_ok(op.zone):
             return "unknown_zone", f"zone {op.zone!r} is not part of this board"
         return None
-    if op.note not in state.notes and op.note not in state.deleted:
-        return "unknown_note", f"note {op.note!r} is not on this board"
-    if isinstance(op, NoteMove) and op.zone is not None and op.zone not in state.zones:
-        return "unknown_zone", f"zone {op.zone!r} is not part of this board"
+    if isinstance(op, NoteEdit | NoteColor | NoteMove | NoteDelete):
+        if op.note not in state.notes and op.note not in state.deleted:
+            return "unknown_note", f"note {op.note!r} is not on this board"
+        if isinstance(op, NoteMove) and op.zone is not None and not state.zone_ok(op.zone):
+            return "unknown_zone", f"zone {op.zone!r} is not part of this board"
+        return None
+    return _check_instrument(state, op)
+
+
+_LAYOUT_OF = {
+    "column.add": "matrix", "column.rename": "matrix", "column.move": "matrix",
+    "partner.name": "achtje", "flag.set": "achtje",
+    "reflection.add": "reflectietool", "score.set": "reflectietool",
+}
+
+
+def _check_instrument(state: BoardState, op: BoardOp) -> tuple[ErrorCode, str] | None:
+    layout = _LAYOUT_OF[op.kind]
+    if state.spec.layout != layout:
+        return "wrong_layout", f"{op.kind} belongs on a {layout} board, this is {state.spec.layout}"
+    if isinstance(op, ColumnAdd):
+        if any(c["id"] == op.column for c in state.columns):
+            return "unknown_anchor", f"column {op.column!r} already exists"
+        if len(state.columns) >= MAX_COLUMNS:
+            return "unknown_anchor", f"a matrix has at most {MAX_COLUMNS} columns"
+    elif isinstance(op, ColumnRename | ColumnMove):
+        if not any(c["id"] == op.column for c in state.columns):
+            return "unknown_anchor", f"column {op.column!r} is not on this board"
+    elif isinstance(op, FlagSet):
+        if op.flag not in state.spec.flags:
+            return "unknown_anchor", f"flag {op.flag!r} is not in this template"
+        if op.level not in state.spec.levels:
+            return "unknown_anchor", f"level {op.level!r} is not in this template"
+    elif isinstance(op, ReflectionAdd):
+        if any(r["id"] == op.reflection for r in state.reflections):
+            return "unknown_anchor", f"reflection {op.reflection!r} already exists"
+        if len(state.reflections) >= MAX_REFLECTIONS:
+            return "unknown_anchor", f"at most {MAX_REFLECTIONS} reflections per board"
+    elif isinstance(op, ScoreSet):
+        if op.aspect not in state.spec.aspects:
+            return "unknown_anchor", f"aspect {op.aspect!r} is not in this template"
+        if not any(r["id"] == op.reflection for r in state.reflections):
+            return "unknown_anchor", f"reflection {op.reflection!r} is not on this board"
+        lo, hi = state.spec.scale
+        if not lo <= op.score <= hi:
+            return "score_out_of_range", f"score {op.score} is outside the scale {lo}-{hi}"
     return None
 
 
@@ -188,10 +314,16 @@ def apply(state: BoardState, entry: Entry) -> Outcome:
 
 def _apply(state: BoardState, entry: Entry) -> Outcome:
     op = entry.op
+    if not isinstance(op, NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete):
+        error = _check_instrument(state, op)
+        if error is not None:
+            return Outcome("noop", error[0])
+        _apply_instrument(state, entry, op)
+        return APPLIED
     if isinstance(op, NoteAdd):
         if op.note in state.notes or op.note in state.deleted:
             return Outcome("noop", "note_exists")
-        if op.zone not in state.zones:
+        if not state.zone_ok(op.zone):
             return Outcome("noop", "unknown_zone")
         state.notes[op.note] = Note(
             id=op.note,
@@ -219,7 +351,7 @@ def _apply(state: BoardState, entry: Entry) -> Outcome:
         note.color = op.color
     elif isinstance(op, NoteMove):
         if op.zone is not None:
-            if op.zone not in state.zones:
+            if not state.zone_ok(op.zone):
                 return Outcome("noop", "unknown_zone")
             note.zone = op.zone
         note.x, note.y = op.x, op.y
@@ -230,3 +362,63 @@ def _apply(state: BoardState, entry: Entry) -> Outcome:
     note.updated_seq = entry.seq
     note.updated_ts = entry.ts
     return APPLIED
+
+
+def _apply_instrument(state: BoardState, entry: Entry, op: BoardOp) -> None:
+    """Instrument ops that passed ``_check_instrument`` against this very state."""
+    if isinstance(op, ColumnAdd):
+        index = len(state.columns) if op.index is None else min(op.index, len(state.columns))
+        state.columns.insert(index, {"id": op.column, "title": op.title})
+    elif isinstance(op, ColumnRename):
+        next(c for c in state.columns if c["id"] == op.column)["title"] = op.title
+    elif isinstance(op, ColumnMove):
+        col = next(c for c in state.columns if c["id"] == op.column)
+        state.columns.remove(col)
+        state.columns.insert(min(op.index, len(state.columns)), col)
+    elif isinstance(op, PartnerName):
+        state.partners[op.partner] = op.name
+    elif isinstance(op, FlagSet):
+        if op.on:
+            state.flags.add((op.flag, op.level))
+        else:
+            state.flags.discard((op.flag, op.level))
+    elif isinstance(op, ReflectionAdd):
+        title = op.title or f"Reflectie {len(state.reflections) + 1}"
+        state.reflections.append({"id": op.reflection, "title": title})
+    elif isinstance(op, ScoreSet):
+        # One score per participant, aspect and reflection: a second one replaces the first.
+        key = (op.reflection, entry.actor.participant, op.aspect)
+        state.scores[key] = Score(op.reflection, entry.actor.participant, entry.actor.name,
+                                  op.aspect, op.score, op.partner, op.note, entry.seq)
+
+
+def _summary(values: list[int], scale: tuple[int, int]) -> dict[str, Any]:
+    n = len(values)
+    dist = {str(v): 0 for v in range(scale[0], scale[1] + 1)}
+    for v in values:
+        dist[str(v)] = dist.get(str(v), 0) + 1
+    if n == 0:
+        return {"n": 0, "mean": None, "sd": None, "dist": dist}
+    mean = sum(values) / n
+    sd = (sum((v - mean) ** 2 for v in values) / n) ** 0.5
+    return {"n": n, "mean": round(mean, 3), "sd": round(sd, 3), "dist": dist}
+
+
+def aggregates(state: BoardState) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per reflection and aspect: mean, spread (population sd) and distribution of the scores,
+    over everyone and per partner."""
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    if state.spec.layout != "reflectietool":
+        return out
+    for refl in state.reflections:
+        per_aspect: dict[str, dict[str, Any]] = {}
+        for aspect in state.spec.aspects:
+            scores = [s for s in state.scores.values()
+                      if s.reflection == refl["id"] and s.aspect == aspect]
+            per_aspect[aspect] = {
+                "all": _summary([s.score for s in scores], state.spec.scale),
+                **{p: _summary([s.score for s in scores if s.partner == p], state.spec.scale)
+                   for p in ("partner-a", "partner-b")},
+            }
+        out[refl["id"]] = per_aspect
+    return out

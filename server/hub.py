@@ -34,7 +34,7 @@ from .protocol import (
     State,
     Status,
 )
-from .session import SessionRecord
+from .session import BoardInfo, SessionRecord
 from .store import Draft, Store, StoreUnavailable
 
 log = logging.getLogger("vierhoeken.hub")
@@ -103,10 +103,11 @@ class _Pending:
 class Room:
     """One board in this process."""
 
-    def __init__(self, hub: Hub, board_id: str, epoch: str, state: BoardState) -> None:
+    def __init__(self, hub: Hub, info: BoardInfo, epoch: str, state: BoardState) -> None:
         self.hub = hub
         self.store = hub.store
-        self.board_id = board_id
+        self.info = info
+        self.board_id = info.id
         self.epoch = epoch
         self.state = state
         self.subscribers: set[Connection] = set()
@@ -122,15 +123,16 @@ class Room:
         self._catch_up_lock = asyncio.Lock()
 
     @classmethod
-    async def load(cls, hub: Hub, board_id: str, zones: list[str]) -> Room:
+    async def load(cls, hub: Hub, info: BoardInfo) -> Room:
         store = hub.store
-        epoch = await store.epoch(board_id)
-        snap = await store.get_snapshot(board_id)
-        state = BoardState(board_id=board_id, zones=tuple(zones))
+        epoch = await store.epoch(info.id)
+        snap = await store.get_snapshot(info.id)
+        spec = info.spec()
+        state = BoardState(board_id=info.id, zones=tuple(info.zones), spec=spec)
         if snap is not None:
-            state = BoardState.from_dict(orjson.loads(snap[1]))
-            state.zones = tuple(zones)
-        room = cls(hub, board_id, epoch, state)
+            state = BoardState.from_dict(orjson.loads(snap[1]), spec)
+            state.zones = tuple(info.zones)
+        room = cls(hub, info, epoch, state)
         await room.catch_up()
         room._snapshot_seq = room.state.seq
         if store.shared:
@@ -212,7 +214,7 @@ class Room:
         if isinstance(op, NoteAdd) and op.note in self._pending_adds:
             return "duplicate_note", f"note {op.note!r} already exists on this board"
         error = rules.check(self.state, op)
-        if error and error[0] == "unknown_note" and op.note in self._pending_adds:
+        if error and error[0] == "unknown_note" and getattr(op, "note", "") in self._pending_adds:
             return None
         return error
 
@@ -383,7 +385,7 @@ class Hub:
         task = self._loading.get(board_id)
         if task is None:
             task = self._loading[board_id] = asyncio.create_task(
-                Room.load(self, board_id, info.zones)
+                Room.load(self, info)
             )
         try:
             room = await asyncio.shield(task)
@@ -418,7 +420,7 @@ class Hub:
         log.warning("board %s: history lost in the store, new epoch", room.board_id)
         subscribers = list(room.subscribers)
         await room.close()
-        fresh = await Room.load(self, room.board_id, list(room.state.zones))
+        fresh = await Room.load(self, room.info)
         self.rooms[room.board_id] = fresh
         for conn in subscribers:
             fresh.subscribe(conn, None, 0)  # R8: a new epoch means the full state

@@ -24,7 +24,7 @@ MAX_ID = 64
 MAX_COORD = 10_000.0
 
 Id = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 ]
 NoteText = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT)]
 Name = Annotated[str, StringConstraints(max_length=MAX_NAME, strip_whitespace=True)]
@@ -75,8 +75,70 @@ class NoteDelete(Frame):
     note: Id
 
 
+Title = Annotated[str, StringConstraints(max_length=80, strip_whitespace=True)]
+Partner = Literal["partner-a", "partner-b"]
+
+
+class ColumnAdd(Frame):
+    """Matrix: a new activity column (at ``index``, or at the end)."""
+
+    kind: Literal["column.add"]
+    column: Id
+    title: Title = ""
+    index: Annotated[int, Field(ge=0, le=1000)] | None = None
+
+
+class ColumnRename(Frame):
+    kind: Literal["column.rename"]
+    column: Id
+    title: Title
+
+
+class ColumnMove(Frame):
+    kind: Literal["column.move"]
+    column: Id
+    index: Annotated[int, Field(ge=0, le=1000)]
+
+
+class PartnerName(Frame):
+    """Het 8-tje: the name a group gives partner A or B."""
+
+    kind: Literal["partner.name"]
+    partner: Partner
+    name: Name
+
+
+class FlagSet(Frame):
+    """Het 8-tje: raise or lower a known failure mode on a level."""
+
+    kind: Literal["flag.set"]
+    flag: Id
+    level: Id
+    on: bool
+
+
+class ReflectionAdd(Frame):
+    """Reflectietool: a later reflection of the same group, to compare with earlier ones."""
+
+    kind: Literal["reflection.add"]
+    reflection: Id
+    title: Title = ""
+
+
+class ScoreSet(Frame):
+    """Reflectietool: the sender's score for one aspect; a second one replaces the first."""
+
+    kind: Literal["score.set"]
+    reflection: Id = "r1"
+    aspect: Id
+    score: Annotated[int, Field(ge=-100, le=100)]
+    partner: Partner | Literal[""] = ""
+    note: Annotated[str, StringConstraints(max_length=500)] = ""
+
+
 BoardOp = Annotated[
-    NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete,
+    NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | ColumnAdd | ColumnRename
+    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet,
     Field(discriminator="kind"),
 ]
 
@@ -154,6 +216,9 @@ ErrorCode = Literal[
     "unknown_board",
     "unknown_note",
     "unknown_zone",
+    "unknown_anchor",
+    "wrong_layout",
+    "score_out_of_range",
     "duplicate_note",
     "text_too_long",
     "rate_limited",

@@ -11,7 +11,8 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from .templates import Catalog, Station
+from .board import Spec
+from .templates import Catalog, InstrumentTemplate, Station
 
 # No 0/O, 1/I/L: codes are read aloud in a noisy room and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -26,6 +27,16 @@ class BoardInfo(BaseModel):
     title: str
     corner: int
     zones: list[str]
+    layout: str = "stations"
+    rows: list[str] = []
+    levels: list[str] = []
+    flags: list[str] = []
+    aspects: list[str] = []
+    scale: tuple[int, int] = (1, 5)
+
+    def spec(self) -> Spec:
+        return Spec(layout=self.layout, rows=tuple(self.rows), levels=tuple(self.levels),
+                    flags=tuple(self.flags), aspects=tuple(self.aspects), scale=self.scale)
 
 
 class SessionRecord(BaseModel):
@@ -77,11 +88,33 @@ def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionR
         )
     if template_id in catalog.instruments:
         inst = catalog.instruments[template_id]
-        zones = [i.id for s in inst.sections for i in s.items]
-        board = BoardInfo(id=f"{sid}.{inst.id}", instrument=inst.id, title=inst.title, corner=1,
-                          zones=zones)
+        board = working_board(f"{sid}.{inst.id}", inst)
         return SessionRecord(
             id=sid, code=new_code(), title=title or inst.title, template=inst.id,
             created=time.time(), boards=[board], stations=[], groups=["Groep 1"],
         )
     raise KeyError(template_id)
+
+
+def _items(inst: InstrumentTemplate, section: str) -> list[str]:
+    return [i.id for s in inst.sections if s.id == section for i in s.items]
+
+
+def working_board(board_id: str, inst: InstrumentTemplate) -> BoardInfo:
+    """An instrument as a board of its own: the anchors its notes and scores may carry."""
+    base = BoardInfo(id=board_id, instrument=inst.id, title=inst.title, corner=1,
+                     layout=inst.layout, zones=[i.id for s in inst.sections for i in s.items])
+    if inst.layout == "matrix":
+        rows = [i.id for i in inst.sections[0].items]
+        return base.model_copy(update={"zones": rows, "rows": rows})
+    if inst.layout == "achtje":
+        levels = _items(inst, "niveaus")
+        lanes = _items(inst, "partners")
+        return base.model_copy(update={
+            "zones": [f"{lv}@{ln}" for lv in levels for ln in lanes],
+            "levels": levels, "flags": _items(inst, "valkuilen")})
+    if inst.layout == "reflectietool":
+        aspects = [i.id for i in inst.sections[0].items]
+        scale = (inst.scale.min, inst.scale.max) if inst.scale else (1, 5)
+        return base.model_copy(update={"zones": aspects, "aspects": aspects, "scale": scale})
+    return base
