@@ -128,11 +128,6 @@ class Spec:
     aspects: tuple[str, ...] = ()  # reflectietool aspects
     scale: tuple[int, int] = (1, 5)
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"layout": self.layout, "rows": list(self.rows), "levels": list(self.levels),
-                "flags": list(self.flags), "aspects": list(self.aspects),
-                "scale": list(self.scale)}
-
 
 @dataclass(slots=True)
 class Score:

@@ -6,7 +6,7 @@ import asyncio
 import json
 
 from server.board import Actor
-from server.hub import OUTBOX_FRAMES, Connection, Hub
+from server.hub import OUTBOX_FRAMES, Connection, Hub, Room
 from server.protocol import BOARD_OP
 from server.session import new_session
 from server.store.memory import MemoryStore
@@ -15,19 +15,17 @@ from server.templates import catalog
 ACTOR = Actor("p1", "An")
 
 
-async def setup() -> tuple[Hub, str]:
+async def setup() -> tuple[Hub, Room]:
     hub = Hub(MemoryStore())
     rec = new_session(catalog(), "vier-hoeken")
     await hub.put_session(rec)
-    return hub, rec.boards[0].id
+    room = await hub.room(rec, rec.boards[0].id)
+    assert room is not None
+    return hub, room
 
 
 async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
-    hub, board_id = await setup()
-    rec = await hub.session(board_id.split(".")[0])
-    assert rec is not None
-    room = await hub.room(rec, board_id)
-    assert room is not None
+    hub, room = await setup()
     received: list[str] = []
 
     async def fast(text: str) -> None:
@@ -60,11 +58,7 @@ async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
 
 
 async def test_R14_event_is_encoded_once_for_all_receivers() -> None:
-    hub, board_id = await setup()
-    rec = await hub.session(board_id.split(".")[0])
-    assert rec is not None
-    room = await hub.room(rec, board_id)
-    assert room is not None
+    hub, room = await setup()
     conns = [Connection(lambda t: asyncio.sleep(0)) for _ in range(3)]
     for c in conns:
         room.subscribe(c, None, 0)
@@ -78,11 +72,7 @@ async def test_R14_event_is_encoded_once_for_all_receivers() -> None:
 
 
 async def test_R9_drags_are_coalesced_per_note_per_tick() -> None:
-    hub, board_id = await setup()
-    rec = await hub.session(board_id.split(".")[0])
-    assert rec is not None
-    room = await hub.room(rec, board_id)
-    assert room is not None
+    hub, room = await setup()
     mover, watcher = Connection(lambda t: asyncio.sleep(0)), Connection(lambda t: asyncio.sleep(0))
     mover.actor = ACTOR
     room.subscribe(watcher, None, 0)
