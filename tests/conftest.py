@@ -1,10 +1,14 @@
-"""Shared fixtures. ``redis_server``: one real redis-server for the whole test session."""
+"""Shared fixtures. ``redis_server``: one real redis-server for the whole test session;
+``server`` and ``browser``: a server process and Chromium for the browser tests."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
+from browserkit import CHROMIUM, CHROMIUM_ARGS, ServerHandle
 from redisproc import RedisProc, start_redis, stop
 
 
@@ -19,3 +23,28 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisProc
         yield rp
     finally:
         stop(rp)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerHandle]:
+    """The real server as a subprocess on a free port with a SQLite file (browser tests)."""
+    handle = ServerHandle(tmp_path)
+    handle.start()
+    try:
+        yield handle
+    finally:
+        handle.stop()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    """Debian's Chromium through Playwright; skipped when either is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -108,7 +108,9 @@ function renderChrome() {
     code.textContent = ctx.session.code;
     if (ctx.me && ctx.profiled) {
       nav.append(
-        el("button", { type: "button", class: "navbtn", text: t("changeCorner"), onclick: () => go("corners") }),
+        ctx.session.boards.length > 1
+          ? el("button", { type: "button", class: "navbtn", text: t("changeCorner"), onclick: () => go("corners") })
+          : "",
         el("button", { type: "button", class: "navbtn", text: t("changeProfile"), onclick: () => go("profile") }),
       );
       if (ctx.me.role === "facilitator") {
@@ -175,12 +177,13 @@ function onMessage(c, msg) {
     c.session = msg.session;
     c.me = msg.me;
     if (first) c.boards.ids.setParticipant(msg.me.participant);
+    c.boards.participant = msg.me.participant || "";
     store.set(`vh.code.${msg.session.code}`, c.sid);
     c.boards.resume();
     if (first || c.view === null) {
       if (!c.profiled) c.view = "profile";
       else if (c.boardId && msg.session.boards.some((b) => b.id === c.boardId)) c.view = "board";
-      else c.view = "corners";
+      else c.view = afterProfile(c);
       render();
     } else {
       renderChrome();
@@ -203,6 +206,17 @@ function onServerError(c, msg) {
     return; // retried by the board store / after the next welcome
   }
   toast(t("opRejected", { message: msg.message || msg.code }));
+}
+
+/** A session of one working board has no corners to choose: go straight to the board. */
+function afterProfile(c) {
+  const boards = c.session?.boards || [];
+  if (boards.length === 1) {
+    c.boardId = boards[0].id;
+    save(c.sid, { board: c.boardId });
+    return "board";
+  }
+  return "corners";
 }
 
 function go(view) {
@@ -282,7 +296,7 @@ function renderProfile(info) {
     ctx.profiled = true;
     save(ctx.sid, { name: ctx.name, group: ctx.group, profiled: true });
     ctx.socket.sendHello(); // a new hello on the same socket updates who we are
-    ctx.view = "corners";
+    ctx.view = afterProfile(ctx);
     render();
   });
   clear(app).append(...[info, form].filter(Boolean));
@@ -329,6 +343,19 @@ async function renderBoard(info) {
   });
 }
 
+const FALLBACK_INSTRUMENTS = [
+  { id: "praatplaat" }, { id: "matrix" }, { id: "achtje" }, { id: "reflectietool" },
+];
+
+async function createSession(body) {
+  const res = await api("POST", "/api/sessions", body);
+  const sid = res.session.id;
+  save(sid, { token: res.facilitator_token });
+  store.set(`vh.code.${res.code}`, sid);
+  history.pushState(null, "", `/#t=${res.facilitator_token}`);
+  openSession(res.facilitator_token, { showInfo: true });
+}
+
 function home(message) {
   closeSession();
   renderChrome();
@@ -339,17 +366,33 @@ function home(message) {
     create.disabled = true;
     create.textContent = t("creating");
     try {
-      const res = await api("POST", "/api/sessions", { template: "vier-hoeken" });
-      const sid = res.session.id;
-      save(sid, { token: res.facilitator_token });
-      store.set(`vh.code.${res.code}`, sid);
-      history.pushState(null, "", `/#t=${res.facilitator_token}`);
-      openSession(res.facilitator_token, { showInfo: true });
+      await createSession({ template: "vier-hoeken" });
     } catch (err) {
       errorLine.textContent = t("errorGeneric", { message: err.message });
       errorLine.hidden = false;
       create.disabled = false;
       create.textContent = t("newSession");
+    }
+  });
+  const instSelect = el("select", { id: "instrument-select", "aria-label": t("instrumentLabel") },
+    FALLBACK_INSTRUMENTS.map((i) => el("option", { value: i.id, text: t(`instrumentNames.${i.id}`) })));
+  templates().then((tpl) => {
+    const list = (tpl.instruments || []).slice().sort((a, b) => (a.number || 0) - (b.number || 0));
+    if (!list.length) return;
+    const chosen = instSelect.value;
+    clear(instSelect).append(...list.map((i) => el("option", { value: i.id, text: i.title, selected: i.id === chosen })));
+  });
+  const startInst = el("button", { type: "button", class: "primary", id: "start-instrument", text: t("startInstrument") });
+  const instError = el("p", { class: "error", role: "alert" });
+  instError.hidden = true;
+  startInst.addEventListener("click", async () => {
+    startInst.disabled = true;
+    try {
+      await createSession({ template: instSelect.value });
+    } catch (err) {
+      instError.textContent = t("errorGeneric", { message: err.message });
+      instError.hidden = false;
+      startInst.disabled = false;
     }
   });
   const code = el("input", {
@@ -372,6 +415,10 @@ function home(message) {
       el("h1", { text: t("appTitle") }),
       el("p", { class: "intro", text: t("homeIntro") }),
       create, errorLine),
+    el("section", { class: "panel instrument-start", id: "instrument-start" },
+      el("h2", { text: t("instrumentTitle") }),
+      el("p", { class: "intro", text: t("instrumentIntro") }),
+      el("div", { class: "join-row" }, instSelect, startInst), instError),
     el("section", { class: "panel" }, el("h2", { text: t("joinTitle") }), form),
   );
 }

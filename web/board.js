@@ -3,6 +3,7 @@
 
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import { LAYOUTS } from "./instruments.js";
 
 export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple"];
 const DRAG_THROTTLE_MS = 50;
@@ -17,9 +18,9 @@ export class BoardView {
   /**
    * @param {object} o
    * @param {HTMLElement} o.root
-   * @param {object} o.board      {id, instrument, title, corner, zones}
+   * @param {object} o.board      {id, instrument, title, corner, zones, layout}
    * @param {Array} o.stations    [{id, title, prompt}]
-   * @param {object|null} o.instrument  template {title, need, question, number}
+   * @param {object|null} o.instrument  template {title, need, question, number, sections, scale}
    * @param {import("./state.js").BoardStore} o.store
    * @param {object} o.me         welcome.me
    */
@@ -29,13 +30,16 @@ export class BoardView {
     this.store = store;
     this.me = me;
     this.instrument = instrument;
+    this.layout = board.layout || "stations";
     this.readOnly = me?.role === "viewer";
     const byId = new Map((stations || []).map((s) => [s.id, s]));
     this.stations = board.zones.map((z) => byId.get(z) || { id: z, title: z, prompt: "" });
     this.cards = new Map(); // note id -> card element
     this.lists = new Map(); // zone id -> list element
+    this.zoneTitles = new Map(); // zone id -> label (move-to menu), in display order
     this.drag = null;
     this.remoteTimers = new Map();
+    this.impl = null;
     this.unsubs = [
       store.onChange((b) => { if (b === board.id) this.update(); }),
       store.onDrag((b, moves) => { if (b === board.id) this.remoteDrag(moves); }),
@@ -48,46 +52,80 @@ export class BoardView {
     for (const u of this.unsubs) u();
     for (const tm of this.remoteTimers.values()) clearTimeout(tm);
     this.cancelDrag();
+    this.impl?.destroy?.();
+  }
+
+  /** Send one board op (the store applies it optimistically and retries it). */
+  op(op) {
+    if (this.readOnly) return null;
+    return this.store.op(this.board.id, op);
   }
 
   build() {
     const inst = this.instrument;
+    const working = this.layout !== "stations";
     const header = el("div", { class: "board-head" },
-      el("p", { class: "board-corner", text: t("corner", { n: this.board.corner }) }),
+      working ? null : el("p", { class: "board-corner", text: t("corner", { n: this.board.corner }) }),
       el("h1", { class: "board-title", text: inst?.title || this.board.title }),
-      inst?.need ? el("p", { class: "board-need", text: inst.need }) : null,
+      working && inst?.question ? el("p", { class: "board-need", text: inst.question })
+        : inst?.need ? el("p", { class: "board-need", text: inst.need }) : null,
+      working && inst?.challenge ? el("p", { class: "board-challenge", text: inst.challenge }) : null,
     );
-    const columns = el("div", { class: "stations" });
-    for (const s of this.stations) {
-      const list = el("div", { class: "note-list", dataset: { zone: s.id } });
-      this.lists.set(s.id, list);
-      const draftSlot = el("div", { class: "draft-slot" });
-      const addBtn = this.readOnly ? null : el("button", {
-        type: "button", class: "add-note", dataset: { addStation: s.id },
-        "aria-label": t("addNoteTo", { station: s.title }), text: t("addNote"),
-        onclick: () => this.openDraft(s.id, draftSlot),
-      });
-      columns.appendChild(el("section", { class: `station station-${s.id}`, dataset: { station: s.id } },
-        el("header", { class: "station-head" },
-          el("h2", { class: "station-title", text: s.title }),
-          s.prompt ? el("p", { class: "station-prompt", text: s.prompt }) : null),
-        list,
-        el("p", { class: "station-empty", text: t("emptyStation") }),
-        draftSlot,
-        addBtn,
-      ));
+    const body = el("div", { class: `layout layout-${this.layout}` });
+    const Impl = LAYOUTS[this.layout];
+    if (working && Impl && inst) {
+      this.impl = new Impl(this, body);
+      this.impl.build();
+    } else {
+      const columns = el("div", { class: "stations" });
+      for (const s of this.stations) {
+        columns.appendChild(this.zoneBox(s.id, {
+          title: s.title, prompt: s.prompt, className: `station station-${s.id}`,
+          dataset: { station: s.id }, heading: "h2",
+        }));
+      }
+      body.appendChild(columns);
     }
     clear(this.root);
-    this.root.appendChild(el("div", { class: "board", dataset: { board: this.board.id } },
-      header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null, columns));
+    this.root.appendChild(el("div", { class: "board", dataset: { board: this.board.id, layout: this.layout } },
+      header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null, body));
+  }
+
+  /**
+   * A container notes can live in: data-zone=<zone>, a list, a draft slot and an add button
+   * (data-add-station=<zone>). `title` is shown (unless `hideTitle`) and names the zone in menus.
+   */
+  zoneBox(zone, { title = zone, label, prompt = "", className = "zone-cell", dataset = {}, heading = "h3",
+    hideTitle = false, extraHead = null, compact = false } = {}) {
+    const list = el("div", { class: "note-list" });
+    this.lists.set(zone, list);
+    this.zoneTitles.set(zone, label || title);
+    const draftSlot = el("div", { class: "draft-slot" });
+    const addBtn = this.readOnly ? null : el("button", {
+      type: "button", class: compact ? "add-note compact" : "add-note", dataset: { addStation: zone },
+      "aria-label": t("addNoteTo", { station: label || title }), text: t("addNote"),
+      onclick: () => this.openDraft(zone, draftSlot),
+    });
+    const head = hideTitle && !prompt && !extraHead ? null : el("header", { class: "station-head zone-head" },
+      hideTitle ? null : el(heading, { class: "station-title zone-title", text: title }),
+      prompt ? el("p", { class: "station-prompt zone-prompt", text: prompt }) : null,
+      extraHead);
+    return el("section", { class: `zone ${className}`, dataset: { ...dataset, zone } },
+      head, list,
+      el("p", { class: "station-empty", text: t("emptyStation") }),
+      draftSlot, addBtn);
   }
 
   // --- rendering ---------------------------------------------------------------------------
 
   update() {
     const mirror = this.store.mirror(this.board.id);
+    if (this.impl) {
+      if (this.drag && this.impl.willRebuild?.(mirror.viewExtra(this.store.participant))) this.cancelDrag();
+      this.impl.update(mirror.viewExtra(this.store.participant), mirror);
+    }
     const notes = mirror.view();
-    const byZone = new Map(this.stations.map((s) => [s.id, []]));
+    const byZone = new Map([...this.lists.keys()].map((z) => [z, []]));
     for (const n of notes.values()) {
       if (!byZone.has(n.zone)) continue;
       byZone.get(n.zone).push(n);
@@ -110,7 +148,13 @@ export class BoardView {
         if (at !== card) listEl.insertBefore(card, at || null);
         i += 1;
       }
-      listEl.closest(".station")?.classList.toggle("is-empty", list.length === 0);
+      // Anything else left in the list (a card whose note moved away) goes.
+      while (listEl.children.length > i) {
+        const extra = listEl.children[i];
+        if (extra.classList.contains("note-placeholder")) { i += 1; continue; }
+        extra.remove();
+      }
+      listEl.closest(".zone")?.classList.toggle("is-empty", list.length === 0);
     }
     for (const [id, card] of this.cards) {
       if (seen.has(id)) continue;
@@ -184,7 +228,7 @@ export class BoardView {
       })));
     const select = el("select", { class: "move-to", "aria-label": t("moveTo") },
       el("option", { value: "", text: t("moveTo") }),
-      this.stations.map((s) => el("option", { value: s.id, text: s.title })));
+      [...this.zoneTitles].map(([id, title]) => el("option", { value: id, text: title })));
     select.addEventListener("change", () => {
       const zone = select.value;
       const cur = card._note;
@@ -342,8 +386,8 @@ export class BoardView {
   placeAt(x, y) {
     const d = this.drag;
     const under = document.elementFromPoint(x, y);
-    const station = under?.closest?.(".station");
-    const zone = station?.dataset.station;
+    const box = under?.closest?.(".zone[data-zone]");
+    const zone = box?.dataset.zone;
     if (!zone || !this.lists.has(zone)) return;
     const list = this.lists.get(zone);
     const cards = [...list.querySelectorAll(".note")].filter((c) => c !== d.card);

@@ -33,6 +33,110 @@ export class IdMaker {
   note() {
     return `n-${rand(12)}`;
   }
+
+  column() {
+    return `k-${rand(8)}`;
+  }
+}
+
+const NOTE_KINDS = new Set(["note.add", "note.edit", "note.color", "note.move", "note.delete"]);
+
+export function isNoteOp(op) {
+  return NOTE_KINDS.has(op?.kind);
+}
+
+/** The parts of a working board beside its notes (matrix, 8-tje, reflectietool). */
+export function emptyExtra() {
+  return {
+    layout: "stations",
+    columns: [],
+    partners: { "partner-a": "", "partner-b": "" },
+    flags: [],
+    reflections: [{ id: "r1", title: "Reflectie 1" }],
+    scores: [],
+  };
+}
+
+export function extraFromState(state = {}) {
+  const x = emptyExtra();
+  if (state.layout) x.layout = state.layout;
+  if (Array.isArray(state.columns)) x.columns = state.columns.map((c) => ({ id: c.id, title: c.title ?? "" }));
+  if (state.partners && typeof state.partners === "object") x.partners = { ...x.partners, ...state.partners };
+  if (Array.isArray(state.flags)) x.flags = state.flags.map((f) => ({ flag: f.flag, level: f.level }));
+  if (Array.isArray(state.reflections) && state.reflections.length) {
+    x.reflections = state.reflections.map((r) => ({ id: r.id, title: r.title ?? "" }));
+  }
+  if (Array.isArray(state.scores)) x.scores = state.scores.map((sc) => ({ ...sc }));
+  return x;
+}
+
+export function cloneExtra(x) {
+  return {
+    layout: x.layout,
+    columns: x.columns.map((c) => ({ ...c })),
+    partners: { ...x.partners },
+    flags: x.flags.map((f) => ({ ...f })),
+    reflections: x.reflections.map((r) => ({ ...r })),
+    scores: x.scores.map((sc) => ({ ...sc })),
+  };
+}
+
+/**
+ * Apply one instrument op to `x` in place, by the server's rules (server/board.py
+ * _apply_instrument). Total: an op that does not fit returns false and changes nothing.
+ */
+export function applyExtra(x, op, meta = {}) {
+  const colAt = (id) => x.columns.findIndex((c) => c.id === id);
+  switch (op.kind) {
+    case "column.add": {
+      if (colAt(op.column) >= 0) return false;
+      const index = op.index == null ? x.columns.length : Math.min(op.index, x.columns.length);
+      x.columns.splice(index, 0, { id: op.column, title: op.title ?? "" });
+      return true;
+    }
+    case "column.rename": {
+      const i = colAt(op.column);
+      if (i < 0) return false;
+      x.columns[i] = { ...x.columns[i], title: op.title ?? "" };
+      return true;
+    }
+    case "column.move": {
+      const i = colAt(op.column);
+      if (i < 0) return false;
+      const [col] = x.columns.splice(i, 1);
+      x.columns.splice(Math.min(op.index, x.columns.length), 0, col);
+      return true;
+    }
+    case "partner.name":
+      if (op.partner !== "partner-a" && op.partner !== "partner-b") return false;
+      x.partners = { ...x.partners, [op.partner]: op.name ?? "" };
+      return true;
+    case "flag.set": {
+      const has = x.flags.some((f) => f.flag === op.flag && f.level === op.level);
+      if (op.on && !has) x.flags.push({ flag: op.flag, level: op.level });
+      if (!op.on && has) x.flags = x.flags.filter((f) => !(f.flag === op.flag && f.level === op.level));
+      return true;
+    }
+    case "reflection.add":
+      if (x.reflections.some((r) => r.id === op.reflection)) return false;
+      x.reflections.push({ id: op.reflection, title: op.title || `Reflectie ${x.reflections.length + 1}` });
+      return true;
+    case "score.set": {
+      const reflection = op.reflection || "r1";
+      if (!x.reflections.some((r) => r.id === reflection)) return false;
+      const participant = meta.participant || "";
+      const score = {
+        reflection, participant, name: meta.name || "", aspect: op.aspect, score: op.score,
+        partner: op.partner || "", note: op.note || "", seq: meta.seq ?? Infinity,
+      };
+      const i = x.scores.findIndex((sc) => sc.reflection === reflection
+        && sc.participant === participant && sc.aspect === op.aspect);
+      if (i >= 0) x.scores[i] = score; else x.scores.push(score);
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** Apply one op to a notes Map in place (same rules as the server, total, never throws). */
@@ -73,6 +177,7 @@ export class BoardMirror {
     this.seq = 0;
     this.loaded = false;
     this.notes = new Map(); // confirmed by the server
+    this.extra = emptyExtra(); // confirmed columns, partners, flags, reflections, scores
     this.pending = new Map(); // op id -> {id, op, ackSeq: number|null, sent: bool}
   }
 
@@ -81,12 +186,24 @@ export class BoardMirror {
     const notes = new Map(this.notes);
     for (const p of this.pending.values()) {
       if (p.ackSeq !== null && p.ackSeq <= this.seq) continue;
+      if (!isNoteOp(p.op)) continue;
       if (applyOp(notes, p.op, { seq: Infinity })) {
         const n = notes.get(p.op.note);
         if (n) notes.set(n.id, { ...n, pending: true });
       }
     }
     return notes;
+  }
+
+  /** Columns, partners, flags, reflections, scores as this client shows them (own ops on top). */
+  viewExtra(participant = "") {
+    const x = cloneExtra(this.extra);
+    for (const p of this.pending.values()) {
+      if (p.ackSeq !== null && p.ackSeq <= this.seq) continue;
+      if (isNoteOp(p.op)) continue;
+      applyExtra(x, p.op, { participant, seq: Infinity });
+    }
+    return x;
   }
 
   pendingFor(noteId) {
@@ -98,6 +215,7 @@ export class BoardMirror {
     this.epoch = frame.epoch;
     this.seq = frame.seq;
     this.notes = new Map((frame.state?.notes || []).map((n) => [n.id, n]));
+    this.extra = extraFromState(frame.state || {});
     this.loaded = true;
     this._prune();
   }
@@ -107,8 +225,10 @@ export class BoardMirror {
     if (frame.seq <= this.seq) return "old";
     if (frame.seq !== this.seq + 1) return "gap";
     this.seq = frame.seq;
-    if (frame.result === "applied") {
-      applyOp(this.notes, frame.op, { ...(frame.actor || {}), seq: frame.seq });
+    if (frame.result === "applied" && frame.op) {
+      const meta = { ...(frame.actor || {}), seq: frame.seq };
+      if (isNoteOp(frame.op)) applyOp(this.notes, frame.op, meta);
+      else applyExtra(this.extra, frame.op, meta);
     }
     const own = this.pending.get(frame.id);
     if (own) own.ackSeq = frame.seq;
@@ -153,6 +273,7 @@ export class BoardStore {
     this.dragListeners = new Set();
     this.errorListeners = new Set();
     this.writable = true;
+    this.participant = "";
   }
 
   mirror(boardId) {
