@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import secrets
 import socket
 import urllib.request
 from collections.abc import AsyncIterator
@@ -79,6 +80,8 @@ class Client:
         self._reader: asyncio.Task[None] | None = None
         self._changed = asyncio.Condition()
         self._n = 0
+        # Op ids must be unique per board (R5): a random prefix per client, never id().
+        self._prefix = secrets.token_hex(6)
         self.welcome: dict[str, Any] = {}
 
     async def connect(self, hello: bool = True, **kwargs: Any) -> None:
@@ -164,7 +167,7 @@ class Client:
 
     def next_id(self, prefix: str = "o") -> str:
         self._n += 1
-        return f"{prefix}{id(self) % 100000}.{self._n}"
+        return f"{prefix}{self._prefix}.{self._n}"
 
     async def op(self, board: str, op: dict[str, Any], op_id: str | None = None,
                  wait: bool = True) -> dict[str, Any]:
