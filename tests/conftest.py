@@ -38,10 +38,12 @@ def server(tmp_path: Path) -> Iterator[ServerHandle]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """Debian's Chromium through Playwright; skipped when either is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    """Debian's Chromium through Playwright; `make test` installs both, so missing is a failure."""
+    from playwright import sync_api
+
     if not Path(CHROMIUM).exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
+        pytest.fail("Chromium missing at /usr/bin/chromium: apt-get install chromium",
+                    pytrace=False)
     with sync_api.sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
