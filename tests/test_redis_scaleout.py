@@ -244,3 +244,36 @@ async def test_R16_corrupt_stream_entry_is_reported_and_skipped(cluster: Cluster
     assert "corrupt entry at seq 2 skipped" in log
     for c in (a, b):
         await c.close()
+
+
+async def test_R8_redis_losing_history_gives_clients_a_new_epoch(tmp_path: Path) -> None:
+    rp = start_redis(tmp_path / "volatile", durable=False)
+    port = free_port()
+    proc = start_server(port, {"STORE_URL": rp.url, "SECRET_KEY": "x", "DATA_DIR": str(tmp_path)},
+                        tmp_path / "server.log")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        await asyncio.to_thread(wait_healthy, port, 20.0, proc)
+        s = await new_session(base)
+        board = s["session"]["boards"][0]["id"]
+        a = await participant(base, s["code"])
+        await a.subscribe(board)
+        await a.op(board, {"kind": "note.add", "note": "weg", "zone": "tips"})
+        old_epoch = a.boards[board].epoch
+        mark = len(a.frames)
+        kill(rp)  # no AOF: Redis comes back empty
+        restart(rp)
+        # The next write finds the board's epoch gone: refused, never acked into a new history.
+        lost = await a.op(board, {"kind": "note.add", "note": "nieuw", "zone": "tips"},
+                          op_id="after-loss")
+        assert lost["type"] == "error" and lost["code"] == "store_unavailable"
+        await a.wait_for(lambda f: f["type"] == "state" and f["epoch"] != old_epoch, start=mark,
+                         timeout=20)
+        assert a.notes(board) == {}
+        ack = await a.op(board, {"kind": "note.add", "note": "nieuw", "zone": "tips"},
+                         op_id="after-loss")
+        assert ack["type"] == "ack" and ack["seq"] == 1 and ack["epoch"] != old_epoch
+        await a.close()
+    finally:
+        stop(proc)
+        stop_redis(rp)
