@@ -11,6 +11,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,7 +23,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import protocol, templates
+from . import protocol, qr, roles, templates
 from .auth import BadToken, Grant, Signer
 from .board import Actor
 from .config import Settings
@@ -140,19 +141,74 @@ class Server:
             return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
         base = self._base_url(request)
         facilitator = self.signer.issue(rec.id, "facilitator", self.token_ttl)
-        viewer = self.signer.issue(rec.id, "viewer", self.token_ttl)
         return JSONResponse(
             {
                 "session": rec.public(),
                 "code": rec.code,
-                "join_url": f"{base}/j/{rec.code}",
                 "facilitator_token": facilitator,
                 "facilitator_url": f"{base}/#t={facilitator}",
-                "viewer_token": viewer,
-                "viewer_url": f"{base}/#t={viewer}",
+                **self._links(rec, base),
             },
             status_code=201,
         )
+
+    def _links(self, rec: SessionRecord, base: str) -> dict[str, Any]:
+        """Everything a facilitator hands out: join links and QR codes, screen links."""
+        viewer = self.signer.issue(rec.id, "viewer", self.token_ttl)
+        corners = [b.instrument for b in rec.boards]
+        return {
+            "join_url": f"{base}/j/{rec.code}",
+            "corner_join_urls": {c: f"{base}/j/{rec.code}/{c}" for c in corners},
+            "viewer_token": viewer,
+            "viewer_url": f"{base}/#t={viewer}",
+            "projector_urls": {c: f"{base}/#t={viewer}&corner={c}" for c in corners},
+            "qr": {
+                "session": f"/qr/{rec.code}.svg",
+                "corners": {c: f"/qr/{rec.code}/{c}.svg" for c in corners},
+            },
+        }
+
+    async def session_links(self, request: Request) -> Response:
+        """GET with ``Authorization: Bearer <facilitator token>`` of this session (R19)."""
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        try:
+            grant = self.signer.verify(token)
+        except BadToken as exc:
+            return JSONResponse({"error": "bad_token", "message": str(exc)}, 401)
+        sid = request.path_params["sid"]
+        if grant.session != sid or grant.role != "facilitator":
+            return JSONResponse({"error": "forbidden",
+                                 "message": "only this session's facilitator"}, 403)
+        try:
+            rec = await self.hub.session(sid)
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        if rec is None:
+            return JSONResponse({"error": "unknown_session", "message": sid}, 404)
+        return JSONResponse({"code": rec.code, **self._links(rec, self._base_url(request))})
+
+    async def qr_code(self, request: Request) -> Response:
+        """The QR code of a session's join link, or of one corner's (``/j/CODE/corner``)."""
+        code = normalise_code(request.path_params["code"])
+        corner = request.path_params.get("corner")
+        fmt = request.path_params["fmt"]
+        if fmt not in ("svg", "png"):
+            return JSONResponse({"error": "bad_request", "message": "svg or png"}, 404)
+        try:
+            sid = await self.store.session_for_code(code)
+            rec = await self.hub.session(sid) if sid else None
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        if rec is None:
+            return JSONResponse({"error": "unknown_session", "message": code}, 404)
+        url = f"{self._base_url(request)}/j/{rec.code}"
+        if corner is not None:
+            if rec.board_of_corner(corner) is None:
+                return JSONResponse({"error": "unknown_corner", "message": corner}, 404)
+            url += f"/{corner}"
+        return Response(qr.render(url, fmt), media_type=qr.MEDIA_TYPE[fmt],
+                        headers={"cache-control": "public, max-age=3600"})
 
     async def join(self, request: Request) -> Response:
         code = normalise_code(request.path_params["code"])
@@ -191,7 +247,7 @@ class Server:
             return
         await websocket.accept()
         conn = Connection(websocket.send_text)
-        self.hub.connections.add(conn)
+        self.hub.attach(conn)
         if not self.hub.writable:
             conn.send(encode(protocol.Status(writable=False, reason="store_unavailable")))
         tasks = [
@@ -248,23 +304,23 @@ class Server:
             await self._hello(conn, frame)
             return
         grant = conn.grant
+        ref = frame.id if isinstance(frame, OpFrame) else frame.type
         if grant is None:
-            self._error(conn, "not_joined", "send hello with a token first", ref=frame.type)
+            self._error(conn, "not_joined", "send hello with a token first", ref=ref)
             return
         try:
             session = await self.hub.session(grant.session)
         except StoreUnavailable:
-            self._error(conn, "store_unavailable", "the store is unreachable", ref=frame.type)
+            self._error(conn, "store_unavailable", "the store is unreachable", ref=ref)
             return
         if session is None:
-            self._error(conn, "bad_token", "the session of this token no longer exists")
+            self._error(conn, "bad_token", "the session of this token no longer exists", ref=ref)
             return
         if isinstance(frame, Unsubscribe):
             room = self.hub.rooms.get(frame.board)
             if room is not None:
                 room.unsubscribe(conn)
             return
-        ref = frame.id if isinstance(frame, OpFrame) else frame.type
         try:
             room = await self.hub.room(session, frame.board)
         except StoreUnavailable:
@@ -300,7 +356,16 @@ class Server:
             self._error(conn, "bad_token", "the session of this token no longer exists",
                         ref="hello")
             return
-        group = frame.group if frame.group in session.groups else ""
+        try:
+            control = await self.hub.room(session, session.control_id)
+        except StoreUnavailable:
+            self._error(conn, "store_unavailable", "the store is unreachable", ref="hello")
+            return
+        ctl = control.state.control if control is not None else None
+        groups = ctl.groups if ctl is not None else session.groups
+        group = frame.group if frame.group in groups else ""
+        if ctl is not None:
+            group = ctl.group_of(grant.participant) or group
         conn.grant = grant
         conn.actor = Actor(participant=grant.participant, name=frame.name, group=group,
                            role=grant.role)
@@ -313,10 +378,33 @@ class Server:
 
     async def _op(self, conn: Connection, grant: Grant, session: SessionRecord, room: Room,
                   frame: OpFrame) -> None:
-        if not grant.can_write:
-            self._error(conn, "forbidden", "this link may only watch", ref=frame.id)
+        if grant.expires < time.time():
+            # R19: roles are checked on every op, and a token can expire during the day.
+            conn.grant = None
+            self._error(conn, "bad_token", "token expired", ref=frame.id)
+            return
+        if not roles.may(grant.role, frame.op.kind):
+            reason = ("this link may only watch" if grant.role == "viewer"
+                      else f"a {grant.role} may not send {frame.op.kind}")
+            self._error(conn, "forbidden", reason, ref=frame.id)
             return
         assert conn.actor is not None
+        actor, round_ = conn.actor, 1
+        if room.state.control is not None:
+            round_ = room.state.control.round
+        else:
+            # R21: a note carries the group and round of the moment it was written.
+            try:
+                control = await self.hub.room(session, session.control_id)
+            except StoreUnavailable:
+                self._error(conn, "store_unavailable", "the store is unreachable", ref=frame.id)
+                return
+            ctl = control.state.control if control is not None else None
+            if ctl is not None:
+                round_ = ctl.round
+                group = ctl.group_of(actor.participant) or actor.group
+                if group != actor.group:
+                    actor = replace(actor, group=group)
         error = room.check(frame.op)
         if error is not None:
             # A retry of an op that is already stored gets its first answer (R5).
@@ -329,7 +417,7 @@ class Server:
                 return
             self._error(conn, error[0], error[1], ref=frame.id)
             return
-        future = room.submit(frame.id, frame.op, conn.actor, session.round)
+        future = room.submit(frame.id, frame.op, actor, round_)
 
         def answer(f: asyncio.Future[Any]) -> None:
             if f.cancelled():
@@ -361,6 +449,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     routes = [
         Route("/", server.index),
         Route("/j/{code}", server.index),
+        Route("/j/{code}/{corner}", server.index),
+        Route("/qr/{code}.{fmt}", server.qr_code),
+        Route("/qr/{code}/{corner}.{fmt}", server.qr_code),
+        Route("/api/sessions/{sid}/links", server.session_links),
         Route("/healthz", server.healthz),
         Route("/api/protocol.schema.json", server.protocol_schema),
         Route("/api/templates", server.template_list),

@@ -12,8 +12,10 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from . import rotation
 from .protocol import (
     BOARD_OP,
+    CONTROL_KINDS,
     BoardOp,
     ColumnAdd,
     ColumnMove,
@@ -127,6 +129,9 @@ class Spec:
     flags: tuple[str, ...] = ()  # 8-tje failure modes
     aspects: tuple[str, ...] = ()  # reflectietool aspects
     scale: tuple[int, int] = (1, 5)
+    corners: tuple[str, ...] = ()  # control board: the session's corners (instrument ids)
+    groups: tuple[str, ...] = ()  # control board: the groups the template starts with
+    round_s: int = 900  # control board: the length of a round
 
 
 @dataclass(slots=True)
@@ -169,6 +174,12 @@ class BoardState:
     flags: set[tuple[str, str]] = field(default_factory=set)
     reflections: list[dict[str, str]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
+    control: rotation.Control | None = None
+
+    def __post_init__(self) -> None:
+        if self.spec.layout == "control" and self.control is None:
+            self.control = rotation.Control.fresh(self.spec.corners, self.spec.groups,
+                                                  self.spec.round_s)
 
     def zone_ok(self, zone: str) -> bool:
         """A static zone, or a matrix cell ``<row>@<column>`` of an existing column."""
@@ -203,6 +214,7 @@ class BoardState:
             "deleted": sorted(self.deleted),
             "noops": [[s, r] for s, r in self.noops.items()],
             **self._extras(),
+            **({"control": self.control.to_dict()} if self.control else {}),
         }
 
     def public_dict(self) -> dict[str, Any]:
@@ -213,6 +225,7 @@ class BoardState:
             "seq": self.seq,
             "notes": [n.to_dict() for n in self.notes.values()],
             **self._extras(),
+            **({"control": self.control.public()} if self.control else {}),
             "aggregates": aggregates(self),
         }
 
@@ -232,6 +245,8 @@ class BoardState:
         for raw in data.get("scores", ()):
             sc = Score(**raw)
             state.scores[(sc.reflection, sc.participant, sc.aspect)] = sc
+        if "control" in data:
+            state.control = rotation.Control.from_dict(data["control"])
         return state
 
 
@@ -264,9 +279,11 @@ _LAYOUT_OF = {
 
 
 def _check_instrument(state: BoardState, op: BoardOp) -> tuple[ErrorCode, str] | None:
-    layout = _LAYOUT_OF[op.kind]
+    layout = "control" if op.kind in CONTROL_KINDS else _LAYOUT_OF[op.kind]
     if state.spec.layout != layout:
         return "wrong_layout", f"{op.kind} belongs on a {layout} board, this is {state.spec.layout}"
+    if state.control is not None:
+        return rotation.check(state.control, op)
     if isinstance(op, ColumnAdd):
         if any(c["id"] == op.column for c in state.columns):
             return "unknown_anchor", f"column {op.column!r} already exists"
@@ -361,6 +378,9 @@ def _apply(state: BoardState, entry: Entry) -> Outcome:
 
 def _apply_instrument(state: BoardState, entry: Entry, op: BoardOp) -> None:
     """Instrument ops that passed ``_check_instrument`` against this very state."""
+    if state.control is not None:
+        rotation.apply(state.control, op, entry.ts, entry.seq, entry.actor.participant)
+        return
     if isinstance(op, ColumnAdd):
         index = len(state.columns) if op.index is None else min(op.index, len(state.columns))
         state.columns.insert(index, {"id": op.column, "title": op.title})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections import deque
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from typing import Any
 import orjson
 
 from . import board as rules
+from . import presence
 from .auth import Grant
 from .board import Actor, BoardState, Entry, Outcome
 from .protocol import (
@@ -30,10 +32,12 @@ from .protocol import (
     Event,
     Frame,
     NoteAdd,
+    Presence,
     Replay,
     State,
     Status,
 )
+from .rotation import Control
 from .session import BoardInfo, SessionRecord
 from .store import Draft, Store, StoreUnavailable
 
@@ -51,6 +55,10 @@ REPLAY_WINDOW = 2000
 MAX_BATCH = 256
 # A state snapshot is written every this many ops, so start-up replays at most this many.
 SNAPSHOT_EVERY = 500
+# R23: presence is counted and sent to facilitators this often (only when it changed).
+PRESENCE_TICK_S = 1.0
+# With a shared store, a process's published presence counts this long without an update.
+PRESENCE_TTL_S = 5.0
 
 
 def encode(frame: Frame) -> str:
@@ -68,6 +76,7 @@ class Connection:
         self.boards: set[str] = set()
         self.cut_reason: str | None = None
         self.cut_event = asyncio.Event()
+        self.presence_sent: str | None = None
 
     def send(self, text: str, droppable: bool = False) -> None:
         if self.cut_reason is not None:
@@ -184,6 +193,7 @@ class Room:
                 op=entry.op.model_dump(mode="json"),
                 result=outcome.result,
                 reason=outcome.reason,
+                after=self.state.control.public() if self.state.control else None,
             )
         )
         self._fan_out(entry.seq, text)
@@ -360,6 +370,8 @@ class Hub:
         self._sessions: dict[str, SessionRecord] = {}
         self.writable = True
         self._prober: asyncio.Task[None] | None = None
+        self.node = secrets.token_hex(4)
+        self._presence: asyncio.Task[None] | None = None
 
     async def session(self, session_id: str) -> SessionRecord | None:
         rec = self._sessions.get(session_id)
@@ -393,6 +405,65 @@ class Hub:
             self._loading.pop(board_id, None)
         self.rooms[board_id] = room
         return room
+
+    def control_of(self, session_id: str) -> Control | None:
+        """The control state of a session, when its control board is loaded here."""
+        room = self.rooms.get(f"{session_id}.control")
+        return room.state.control if room is not None else None
+
+    # --- presence (R23) -------------------------------------------------------------------------
+
+    def attach(self, conn: Connection) -> None:
+        self.connections.add(conn)
+        if self._presence is None or self._presence.done():
+            self._presence = asyncio.create_task(self._presence_loop())
+
+    async def _presence_loop(self) -> None:
+        while True:
+            await asyncio.sleep(PRESENCE_TICK_S)
+            try:
+                await self.presence_tick()
+            except StoreUnavailable:
+                pass
+            except Exception:  # presence must never take the hub down
+                log.exception("presence tick failed")
+
+    def _local_people(self) -> tuple[dict[str, list[presence.Person]], dict[str, list[Connection]]]:
+        people: dict[str, list[presence.Person]] = {}
+        watchers: dict[str, list[Connection]] = {}
+        for conn in self.connections:
+            grant, actor = conn.grant, conn.actor
+            if grant is None or actor is None or conn.cut_reason is not None:
+                continue
+            control_id = f"{grant.session}.control"
+            if grant.role == "facilitator" and control_id in conn.boards:
+                watchers.setdefault(grant.session, []).append(conn)
+            ctl = self.control_of(grant.session)
+            group = (ctl.group_of(actor.participant) if ctl else None) or actor.group
+            people.setdefault(grant.session, []).append(presence.person(
+                actor.participant, actor.name, group, grant.role,
+                (b for b in conn.boards if b != control_id)))
+        return people, watchers
+
+    async def presence_tick(self) -> None:
+        """Publish this process's people (shared stores) and tell facilitators what changed."""
+        people, watchers = self._local_people()
+        if self.store.shared:
+            for sid, local in people.items():
+                await self.store.put_presence(sid, self.node, orjson.dumps(local).decode(),
+                                              PRESENCE_TTL_S)
+        for sid, conns in watchers.items():
+            everyone = list(people.get(sid, ()))
+            if self.store.shared:
+                for node, data in (await self.store.get_presence(sid)).items():
+                    if node != self.node:
+                        everyone.extend(orjson.loads(data))
+            merged = presence.merge(everyone)
+            text = encode(Presence(session=sid, boards=presence.counts(merged), people=merged))
+            for conn in conns:
+                if conn.presence_sent != text:
+                    conn.presence_sent = text
+                    conn.send(text)
 
     def store_down(self) -> None:
         if self.writable:
@@ -444,10 +515,11 @@ class Hub:
                 room.unsubscribe(conn)
 
     async def close(self) -> None:
-        if self._prober is not None:
-            self._prober.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._prober
+        for task in (self._prober, self._presence):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         for room in list(self.rooms.values()):
             await room.close()
         self.rooms.clear()

@@ -136,11 +136,113 @@ class ScoreSet(Frame):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
+# --- the session's control board: groups, rotation plan, round timer (R19-R23) ---------------
+
+# Group names are shown and typed by people ("Groep 1", "Online"), so they are not ids.
+GroupName = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True,
+                                             pattern=r"^[^\x00-\x1f<>]+$")]
+MAX_GROUPS = 12
+MAX_ROUNDS = 24
+MAX_ANNOUNCEMENT = 280
+
+
+class GroupsSet(Frame):
+    """Facilitator: the groups of the day, in order."""
+
+    kind: Literal["groups.set"]
+    groups: Annotated[list[GroupName], Field(min_length=1, max_length=MAX_GROUPS)]
+
+
+class GroupJoin(Frame):
+    """A participant picks their own group ("" leaves it)."""
+
+    kind: Literal["group.join"]
+    group: GroupName | Literal[""]
+
+
+class GroupAssign(Frame):
+    """Facilitator: puts one participant in a group ("" takes them out)."""
+
+    kind: Literal["group.assign"]
+    participant: Id
+    group: GroupName | Literal[""]
+
+
+class PlanSet(Frame):
+    """Facilitator: the rotation plan, one ``{group: corner}`` per round; ``free`` groups visit
+    corners as they like (an "Online" group, for example). An empty plan means round-robin."""
+
+    kind: Literal["plan.set"]
+    plan: Annotated[list[dict[GroupName, Id]], Field(max_length=MAX_ROUNDS)]
+    free: Annotated[list[GroupName], Field(max_length=MAX_GROUPS)] | None = None
+
+
+class TimerStart(Frame):
+    kind: Literal["timer.start"]
+
+
+class TimerPause(Frame):
+    kind: Literal["timer.pause"]
+
+
+class TimerAdd(Frame):
+    """Add (or with a negative number take off) seconds of the running round."""
+
+    kind: Literal["timer.add"]
+    seconds: Annotated[int, Field(ge=-3600, le=3600)]
+
+
+class TimerSet(Frame):
+    """The length of a round; resets the current round's clock (paused)."""
+
+    kind: Literal["timer.set"]
+    seconds: Annotated[int, Field(ge=0, le=86400)]
+
+
+class TimerChime(Frame):
+    kind: Literal["timer.chime"]
+    on: bool
+
+
+class RoundNext(Frame):
+    """Next round: groups move on, the clock resets and (by default) starts."""
+
+    kind: Literal["round.next"]
+    start: bool = True
+
+
+class RoundSet(Frame):
+    kind: Literal["round.set"]
+    round: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
+    start: bool = False
+
+
+class Announce(Frame):
+    """A short banner for everyone; an empty text takes it down."""
+
+    kind: Literal["announce"]
+    text: Annotated[str, StringConstraints(max_length=MAX_ANNOUNCEMENT, strip_whitespace=True)]
+
+
+class Summon(Frame):
+    """Everyone to one corner (by instrument id); ``None`` ends the summons."""
+
+    kind: Literal["summon"]
+    corner: Id | None = None
+
+
+ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerPause | TimerAdd
+             | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon)
+
 BoardOp = Annotated[
     NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | ColumnAdd | ColumnRename
-    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet,
+    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | ControlOp,
     Field(discriminator="kind"),
 ]
+CONTROL_KINDS: frozenset[str] = frozenset(
+    m.model_fields["kind"].annotation.__args__[0]
+    for m in ControlOp.__args__
+)
 
 
 # --- client -> server ---------------------------------------------------------------------------
@@ -219,6 +321,10 @@ ErrorCode = Literal[
     "unknown_anchor",
     "wrong_layout",
     "score_out_of_range",
+    "unknown_group",
+    "unknown_corner",
+    "bad_plan",
+    "no_such_round",
     "duplicate_note",
     "text_too_long",
     "rate_limited",
@@ -268,6 +374,8 @@ class Event(Frame):
     op: dict[str, Any]
     result: Literal["applied", "noop"]
     reason: str | None = None
+    # Control board only: the session's control state after this op (R20).
+    after: dict[str, Any] | None = None
 
 
 class State(Frame):
@@ -311,8 +419,17 @@ class Status(Frame):
     reason: str | None = None
 
 
+class Presence(Frame):
+    """Facilitators only: who is on which board, counted per group and per corner (R23)."""
+
+    type: Literal["presence"] = "presence"
+    session: str
+    boards: dict[str, dict[str, Any]]
+    people: list[dict[str, Any]]
+
+
 ServerFrame = Annotated[
-    Error | Welcome | Ack | Event | State | Replay | DragMoves | Pong | Status,
+    Error | Welcome | Ack | Event | State | Replay | DragMoves | Pong | Status | Presence,
     Field(discriminator="type"),
 ]
 SERVER_FRAME: TypeAdapter[Any] = TypeAdapter(ServerFrame)

@@ -33,10 +33,16 @@ class BoardInfo(BaseModel):
     flags: list[str] = []
     aspects: list[str] = []
     scale: tuple[int, int] = (1, 5)
+    # The control board only: corners, starting groups and round length of its session.
+    corners: list[str] = []
+    groups: list[str] = []
+    round_s: int = 900
 
     def spec(self) -> Spec:
         return Spec(layout=self.layout, rows=tuple(self.rows), levels=tuple(self.levels),
-                    flags=tuple(self.flags), aspects=tuple(self.aspects), scale=self.scale)
+                    flags=tuple(self.flags), aspects=tuple(self.aspects), scale=self.scale,
+                    corners=tuple(self.corners), groups=tuple(self.groups),
+                    round_s=self.round_s)
 
 
 class SessionRecord(BaseModel):
@@ -48,10 +54,27 @@ class SessionRecord(BaseModel):
     boards: list[BoardInfo]
     stations: list[Station]
     groups: list[str]
-    round: int = 1
+    round_minutes: int = 15
+
+    @property
+    def control_id(self) -> str:
+        return f"{self.id}.control"
+
+    def control(self) -> BoardInfo:
+        """The session's control board: groups, rotation plan and timer, as a log (R19)."""
+        return BoardInfo(
+            id=self.control_id, instrument="control", title=self.title, corner=0, zones=[],
+            layout="control", corners=[b.instrument for b in self.boards],
+            groups=list(self.groups), round_s=self.round_minutes * 60,
+        )
 
     def board(self, board_id: str) -> BoardInfo | None:
+        if board_id == self.control_id:
+            return self.control()
         return next((b for b in self.boards if b.id == board_id), None)
+
+    def board_of_corner(self, corner: str) -> BoardInfo | None:
+        return next((b for b in self.boards if b.instrument == corner), None)
 
     def public(self) -> dict[str, object]:
         return self.model_dump(mode="json")
@@ -85,6 +108,7 @@ def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionR
         return SessionRecord(
             id=sid, code=new_code(), title=title or tpl.title, template=tpl.id,
             created=time.time(), boards=boards, stations=stations, groups=list(tpl.groups),
+            round_minutes=tpl.round_minutes,
         )
     if template_id in catalog.instruments:
         inst = catalog.instruments[template_id]

@@ -277,3 +277,33 @@ async def test_R8_redis_losing_history_gives_clients_a_new_epoch(tmp_path: Path)
     finally:
         stop(proc)
         stop_redis(rp)
+
+
+async def test_R20_R23_round_and_presence_across_processes(cluster: Cluster) -> None:
+    """The facilitator on process 0 moves the round; a participant on process 1 follows, and
+    the facilitator sees that participant at their corner."""
+    made = await new_session(cluster.base(0))
+    rec = made["session"]
+    control = rec["id"] + ".control"
+    fac = Client(cluster.base(0), made["facilitator_token"], "Leiding")
+    await fac.connect()
+    await fac.subscribe(control)
+    p = await participant(cluster.base(1), made["code"], "Bram")
+    await p.subscribe(control)
+    assert (await p.op(control, {"kind": "group.join", "group": "Groep 2"}))["result"] == "applied"
+    matrix = next(b["id"] for b in rec["boards"] if b["instrument"] == "matrix")
+    await p.subscribe(matrix)
+    seen = await fac.wait_for(lambda f: f["type"] == "presence"
+                              and f["boards"].get(matrix, {}).get("groups") == {"Groep 2": 1},
+                              timeout=10)
+    assert any(x["name"] == "Bram" for x in seen["people"])
+    moved = await fac.op(control, {"kind": "round.next"})
+    await p.wait_seq(control, moved["seq"])
+    ctl = p.boards[control].state.control  # type: ignore[union-attr]
+    assert ctl is not None and ctl.round == 2 and ctl.corner_for("Groep 2") == "achtje"
+    note = await p.op(matrix, {"kind": "note.add", "note": "n1", "zone": "tips"})
+    assert note["result"] == "applied"
+    await fac.subscribe(matrix)
+    assert fac.notes(matrix)["n1"]["round"] == 2 and fac.notes(matrix)["n1"]["group"] == "Groep 2"
+    await p.close()
+    await fac.close()

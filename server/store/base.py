@@ -105,3 +105,18 @@ class Store(ABC):
 
     @abstractmethod
     async def get_snapshot(self, board_id: str) -> tuple[int, str] | None: ...
+
+    # --- presence (ephemeral, never logged) -------------------------------------------------
+
+    async def put_presence(  # noqa: B027 - optional hook
+        self, session_id: str, node: str, data: str, ttl_s: float
+    ) -> None:
+        """Publish this process's people of a session, valid for ``ttl_s`` (R23).
+
+        A single-process store keeps nothing: the hub already has its own people. Shared
+        stores override this so a facilitator on one process sees people on the others.
+        """
+
+    async def get_presence(self, session_id: str) -> dict[str, str]:
+        """Every live process's published people of a session, by process id."""
+        return {}

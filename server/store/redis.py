@@ -23,8 +23,10 @@ URL: ``redis://[:password@]host:port/db`` or ``rediss://…``.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import secrets
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -325,3 +327,31 @@ class RedisStore(Store):
         if "seq" not in snap or "data" not in snap:
             return None
         return int(str(snap["seq"])), str(snap["data"])
+
+    # --- presence -----------------------------------------------------------------------------
+
+    async def put_presence(self, session_id: str, node: str, data: str, ttl_s: float) -> None:
+        """One hash per session, a field per process; each value says until when it counts."""
+        r = self._r()
+        key = f"vh:presence:{session_id}"
+        value = json.dumps({"until": time.time() + ttl_s, "people": data})
+        with self._guard():
+            async with r.pipeline(transaction=False) as pipe:
+                pipe.hset(key, node, value)
+                pipe.expire(key, int(ttl_s * 4) + 1)
+                await pipe.execute()
+
+    async def get_presence(self, session_id: str) -> dict[str, str]:
+        r = self._r()
+        with self._guard():
+            raw = await r.hgetall(f"vh:presence:{session_id}")
+        now = time.time()
+        out: dict[str, str] = {}
+        for k, v in raw.items():
+            try:
+                item = json.loads(_text(v) or "")
+            except ValueError:
+                continue
+            if isinstance(item, dict) and float(item.get("until", 0)) >= now:
+                out[str(_text(k))] = str(item.get("people", "[]"))
+        return out
