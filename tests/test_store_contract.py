@@ -16,7 +16,14 @@ import redis
 from redisproc import RedisProc, kill, restart, start_redis, stop
 from serverproc import free_port
 
-from server.store import Draft, Store, StoreUnavailable, open_store
+from server.store import (
+    ArchiveExists,
+    BoardNotEmpty,
+    Draft,
+    Store,
+    StoreUnavailable,
+    open_store,
+)
 from server.store.redis import RedisStore
 
 BOARD = "b1"
@@ -255,6 +262,183 @@ async def test_tail_returns_entries_appended_after_it_started(
     assert time.monotonic() - t0 >= 0.15
 
 
+# --- archives, restore, deletion (issue 7) ----------------------------------------------------
+
+
+async def test_archives_put_list_get_in_order(store: Store) -> None:
+    assert await store.list_archives("s1") == []
+    assert await store.get_archive("s1", "a") is None
+    await store.put_archive("s1", "zeta", '{"name":"zeta"}', '{"d":1}')
+    await store.put_archive("s1", "alpha", '{"name":"alpha"}', '{"d":2}')
+    await store.put_archive("s1", "mid", '{"name":"mid"}', '{"d":3}')
+    await store.put_archive("s2", "alpha", '{"name":"other"}', '{"d":4}')
+    assert await store.list_archives("s1") == [
+        ("zeta", '{"name":"zeta"}'), ("alpha", '{"name":"alpha"}'), ("mid", '{"name":"mid"}')
+    ]
+    assert await store.get_archive("s1", "alpha") == '{"d":2}'
+    assert await store.get_archive("s2", "alpha") == '{"d":4}'
+    assert await store.get_archive("s1", "nope") is None
+    assert await store.list_archives("s2") == [("alpha", '{"name":"other"}')]
+
+
+async def test_archive_name_taken_raises_and_keeps_the_first(store: Store) -> None:
+    await store.put_archive("s1", "day 1", '{"v":1}', '{"big":1}')
+    with pytest.raises(ArchiveExists):
+        await store.put_archive("s1", "day 1", '{"v":2}', '{"big":2}')
+    assert await store.get_archive("s1", "day 1") == '{"big":1}'
+    assert await store.list_archives("s1") == [("day 1", '{"v":1}')]
+    await store.put_archive("s1", "day 2", '{"v":3}', '{"big":3}')  # the next one still goes in
+    assert [n for n, _ in await store.list_archives("s1")] == ["day 1", "day 2"]
+
+
+async def test_archive_concurrent_puts_of_one_name_store_one(store: Store) -> None:
+    results = await asyncio.gather(
+        *(store.put_archive("s1", "same", f'{{"v":{i}}}', f'{{"d":{i}}}') for i in range(8)),
+        return_exceptions=True,
+    )
+    won = [i for i, r in enumerate(results) if r is None]
+    assert len(won) == 1
+    assert all(isinstance(r, ArchiveExists) for r in results if r is not None)
+    assert await store.list_archives("s1") == [("same", f'{{"v":{won[0]}}}')]
+    assert await store.get_archive("s1", "same") == f'{{"d":{won[0]}}}'
+
+
+async def test_restore_board_then_append_continues_after_seq(store: Store) -> None:
+    epoch = await store.epoch(BOARD)  # an epoch before the restore is kept
+    await store.restore_board(BOARD, 41, '{"restored":true}')
+    assert await store.get_snapshot(BOARD) == (41, '{"restored":true}')
+    assert await store.head(BOARD) == 41
+    assert await store.read(BOARD, 0) == []
+    assert await store.tail(BOARD, 41, 50) == []
+    assert await store.epoch(BOARD) == epoch
+    ds = drafts("a", "b")
+    out = await store.append(BOARD, ds)
+    assert [(a.seq, a.duplicate) for a in out] == [(42, False), (43, False)]
+    assert await store.read(BOARD, 0) == [(42, ds[0].payload), (43, ds[1].payload)]
+    assert await store.read(BOARD, 42) == [(43, ds[1].payload)]
+    assert await store.head(BOARD) == 43
+    assert await store.seq_of(BOARD, "a") == 42
+    assert await store.epoch(BOARD) == epoch
+    assert await store.get_snapshot(BOARD) == (41, '{"restored":true}')
+    await store.put_snapshot(BOARD, 43, '{"at":43}')
+    assert await store.get_snapshot(BOARD) == (43, '{"at":43}')
+
+
+async def test_restore_board_never_used_makes_a_stable_epoch(store: Store) -> None:
+    await store.restore_board(BOARD, 5, "{}")
+    e = await store.epoch(BOARD)
+    assert [a.seq for a in await store.append(BOARD, drafts("a"))] == [6]
+    assert await store.epoch(BOARD) == e
+
+
+async def test_restore_board_at_zero(store: Store) -> None:
+    await store.restore_board(BOARD, 0, '{"empty":true}')
+    assert await store.get_snapshot(BOARD) == (0, '{"empty":true}')
+    assert await store.head(BOARD) == 0
+    assert [a.seq for a in await store.append(BOARD, drafts("a"))] == [1]
+    with pytest.raises(ValueError):
+        await store.restore_board("other", -1, "{}")
+
+
+async def test_restore_board_refuses_a_board_with_content(store: Store) -> None:
+    ds = drafts("a", "b")
+    await store.append(BOARD, ds)
+    epoch = await store.epoch(BOARD)
+    with pytest.raises(BoardNotEmpty):
+        await store.restore_board(BOARD, 10, '{"x":1}')
+    assert await store.head(BOARD) == 2
+    assert await store.get_snapshot(BOARD) is None
+    assert await store.read(BOARD, 0) == [(1, ds[0].payload), (2, ds[1].payload)]
+    assert await store.epoch(BOARD) == epoch
+    assert [a.seq for a in await store.append(BOARD, drafts("c"))] == [3]
+    # a snapshot alone, and a board restored once, are content too
+    await store.put_snapshot("snapped", 0, '{"s":0}')
+    with pytest.raises(BoardNotEmpty):
+        await store.restore_board("snapped", 3, "{}")
+    assert await store.get_snapshot("snapped") == (0, '{"s":0}')
+    assert await store.head("snapped") == 0
+    await store.restore_board("again", 7, '{"first":true}')
+    with pytest.raises(BoardNotEmpty):
+        await store.restore_board("again", 9, "{}")
+    assert await store.get_snapshot("again") == (7, '{"first":true}')
+    assert await store.head("again") == 7
+
+
+async def test_list_sessions(store: Store) -> None:
+    assert await store.list_sessions() == []
+    await store.put_session("s2", "CODE2", "{}")
+    await store.put_session("s1", "CODE1", "{}")
+    await store.put_archive("s3", "x", "{}", "{}")  # an archive alone is no session
+    await store.put_session("s1", "CODE1", '{"v":2}')
+    assert await store.list_sessions() == ["s1", "s2"]
+
+
+async def test_delete_session_removes_everything_of_it(store: Store) -> None:
+    async def fill(sid: str, code: str, boards: list[str]) -> None:
+        await store.put_session(sid, code, f'{{"id":"{sid}"}}')
+        await store.put_archive(sid, "day", "{}", f'{{"of":"{sid}"}}')
+        for b in boards:
+            await store.append(b, drafts("a", "b", "c"))
+            await store.put_snapshot(b, 2, "{}")
+        await store.put_presence(sid, "node1", "[]", 30)
+
+    await fill("s1", "ONE111", ["s1.a", "s1.ctl"])
+    await fill("s2", "TWO222", ["s2.a"])
+    old_epoch = await store.epoch("s1.a")
+    await store.delete_session("s1", ["s1.a", "s1.ctl"])
+    assert await store.get_session("s1") is None
+    assert await store.session_for_code("ONE111") is None
+    assert await store.list_archives("s1") == []
+    assert await store.get_archive("s1", "day") is None
+    assert await store.get_presence("s1") == {}
+    assert await store.list_sessions() == ["s2"]
+    for b in ("s1.a", "s1.ctl"):
+        assert await store.head(b) == 0
+        assert await store.get_snapshot(b) is None
+        assert await store.read(b, 0) == []
+        assert await store.seq_of(b, "a") is None
+    # a board used again starts over, under a new epoch
+    assert await store.epoch("s1.a") != old_epoch
+    assert [a.seq for a in await store.append("s1.a", drafts("a"))] == [1]
+    # the other session is untouched
+    assert await store.get_session("s2") == '{"id":"s2"}'
+    assert await store.session_for_code("TWO222") == "s2"
+    assert await store.get_archive("s2", "day") == '{"of":"s2"}'
+    assert await store.head("s2.a") == 3
+    assert await store.get_snapshot("s2.a") == (2, "{}")
+    assert await store.seq_of("s2.a", "c") == 3
+    # idempotent; an archive name is free again
+    await store.delete_session("s1", ["s1.a", "s1.ctl"])
+    await store.delete_session("never", [])
+    await store.put_archive("s1", "day", "{}", "{}")
+
+
+async def test_archives_and_restored_boards_survive_reopen(
+    stores: OpenStore, kind: str
+) -> None:
+    first = await stores()
+    await first.put_session("s1", "C0DE", "{}")
+    await first.put_archive("s1", "a", '{"m":1}', '{"d":1}')
+    await first.put_archive("s1", "b", '{"m":2}', '{"d":2}')
+    await first.restore_board(BOARD, 9, '{"s":9}')
+    epoch = await first.epoch(BOARD)
+    await first.close()
+    again = await stores()
+    if kind == "memory":  # a new process keeps nothing
+        assert await again.list_archives("s1") == []
+        assert await again.get_snapshot(BOARD) is None
+        return
+    assert await again.list_archives("s1") == [("a", '{"m":1}'), ("b", '{"m":2}')]
+    assert await again.get_archive("s1", "b") == '{"d":2}'
+    with pytest.raises(ArchiveExists):
+        await again.put_archive("s1", "a", "{}", "{}")
+    assert await again.get_snapshot(BOARD) == (9, '{"s":9}')
+    assert await again.head(BOARD) == 9
+    assert await again.epoch(BOARD) == epoch
+    assert [a.seq for a in await again.append(BOARD, drafts("x"))] == [10]
+    assert await again.list_sessions() == ["s1"]
+
+
 # --- redis only -----------------------------------------------------------------------------
 
 
@@ -273,8 +457,46 @@ async def test_redis_is_shared_and_keys_are_prefixed(
         assert r.xrange(f"vh:{{{BOARD}}}:log")[0][0] == "1-0"
     assert keys == {
         "vh:format", "vh:{b1}:log", "vh:{b1}:ops", "vh:{b1}:meta", "vh:{b1}:snap",
-        "vh:session:s1", "vh:code:C0DE",
+        "vh:session:s1", "vh:code:C0DE", "vh:session:{s1}:codes",
     }
+
+
+@pytest.mark.redis
+async def test_redis_archive_and_delete_keys(
+    redis_stores: OpenStore, redis_server: RedisProc
+) -> None:
+    s = await redis_stores()
+    await s.put_session("s1", "C0DE", "{}")
+    await s.put_archive("s1", "a", "{}", "{}")
+    await s.restore_board("s1.x", 3, "{}")
+    await s.put_presence("s1", "n1", "[]", 30)
+    await s.put_session("s2", "KEEP", "{}")
+    with redis.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True) as r:
+        assert {k for k in r.keys("*") if "s1" in k or "C0DE" in k} == {
+            "vh:session:s1", "vh:code:C0DE", "vh:session:{s1}:codes",
+            "vh:session:{s1}:archives", "vh:session:{s1}:archive-meta",
+            "vh:session:{s1}:archive-names", "vh:{s1.x}:meta", "vh:{s1.x}:snap",
+            "vh:presence:s1",
+        }
+        await s.delete_session("s1", ["s1.x"])
+        assert set(r.keys("*")) == {
+            "vh:format", "vh:session:s2", "vh:code:KEEP", "vh:session:{s2}:codes"
+        }
+
+
+@pytest.mark.redis
+async def test_redis_delete_finds_codes_of_sessions_stored_without_the_codes_set(
+    redis_stores: OpenStore, redis_server: RedisProc
+) -> None:
+    s = await redis_stores()
+    with redis.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True) as r:
+        r.set("vh:session:old", "{}")  # as put_session wrote it before the codes set
+        r.set("vh:code:OLD1", "old")
+        r.set("vh:code:OLD2", "old")
+        r.set("vh:code:OTHR", "other")
+        assert await s.list_sessions() == ["old"]
+        await s.delete_session("old", [])
+        assert set(r.keys("*")) == {"vh:format", "vh:code:OTHR"}
 
 
 @pytest.mark.redis

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from .base import Appended, Draft, Store, StoreUnavailable
+from .base import Appended, ArchiveExists, BoardNotEmpty, Draft, Store, StoreUnavailable
 
-__all__ = ["Appended", "Draft", "Store", "StoreUnavailable", "open_store"]
+__all__ = [
+    "Appended",
+    "ArchiveExists",
+    "BoardNotEmpty",
+    "Draft",
+    "Store",
+    "StoreUnavailable",
+    "open_store",
+]
 
 
 def open_store(url: str) -> Store:

@@ -1,8 +1,9 @@
 """The storage interface every backend implements, chosen by URL (see ``open_store``).
 
 A store keeps sessions, one append-only op log per board (``seq`` 1, 2, 3 … within an
-``epoch``), the client op ids already taken (R5), and the latest compacted state per board.
-Payloads are opaque JSON text: the store never interprets an op.
+``epoch``), the client op ids already taken (R5), the latest compacted state per board, and
+frozen, named archives (snapshots) per session. Payloads are opaque JSON text: the store never
+interprets an op, a session record or an archive.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from dataclasses import dataclass
 
 class StoreUnavailable(Exception):
     """The backend cannot be reached now; nothing was stored (R13)."""
+
+
+class ArchiveExists(Exception):
+    """A session already has an archive of that name; nothing was stored."""
+
+
+class BoardNotEmpty(Exception):
+    """A board to restore already has log entries or a snapshot; nothing was changed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +76,19 @@ class Store(ABC):
     async def session_for_code(self, code: str) -> str | None:
         """The session id that a join code belongs to."""
 
+    @abstractmethod
+    async def list_sessions(self) -> list[str]:
+        """The ids of all stored sessions, sorted (for retention purges)."""
+
+    @abstractmethod
+    async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
+        """Delete a session and everything of it; idempotent.
+
+        Goes: the session record, its join code(s), all its archives, its presence, and per
+        board in ``board_ids`` the log, op ids, snapshot and epoch. A board used again later
+        starts empty under a fresh epoch.
+        """
+
     # --- op logs ----------------------------------------------------------------------------
 
     @abstractmethod
@@ -105,6 +127,34 @@ class Store(ABC):
 
     @abstractmethod
     async def get_snapshot(self, board_id: str) -> tuple[int, str] | None: ...
+
+    @abstractmethod
+    async def restore_board(self, board_id: str, seq: int, data: str) -> None:
+        """Start an empty board at ``seq`` with state ``data`` (import, restore).
+
+        Afterwards ``get_snapshot`` is ``(seq, data)``, ``head`` is ``seq``, the log holds
+        nothing at or before ``seq`` and the next append gets ``seq + 1``; the epoch is kept
+        (or made). Raises ``BoardNotEmpty``, changing nothing, when the board has ever had a log
+        entry (``head > 0``) or has a snapshot; ``ValueError`` when ``seq < 0``.
+        """
+
+    # --- archives: frozen, named snapshots of a session ---------------------------------------
+
+    @abstractmethod
+    async def put_archive(self, session_id: str, name: str, meta: str, data: str) -> None:
+        """Keep an archive for good: ``meta`` is small JSON, ``data`` the full state.
+
+        Names are unique per session: an existing name raises ``ArchiveExists`` and changes
+        nothing. An archive is never overwritten or changed; only ``delete_session`` drops it.
+        """
+
+    @abstractmethod
+    async def list_archives(self, session_id: str) -> list[tuple[str, str]]:
+        """``(name, meta)`` of a session's archives, in the order they were put."""
+
+    @abstractmethod
+    async def get_archive(self, session_id: str, name: str) -> str | None:
+        """An archive's data."""
 
     # --- presence (ephemeral, never logged) -------------------------------------------------
 

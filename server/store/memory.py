@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .base import Appended, Draft, Store
+from .base import Appended, ArchiveExists, BoardNotEmpty, Draft, Store
 
 
 @dataclass
@@ -29,6 +29,8 @@ class MemoryStore(Store):
         self._sessions: dict[str, str] = {}
         self._codes: dict[str, str] = {}
         self._logs: dict[str, _Log] = {}
+        #: session id -> name -> (meta, data); dicts keep the order archives were put in.
+        self._archives: dict[str, dict[str, tuple[str, str]]] = {}
 
     def _log(self, board_id: str) -> _Log:
         log = self._logs.get(board_id)
@@ -45,6 +47,17 @@ class MemoryStore(Store):
 
     async def session_for_code(self, code: str) -> str | None:
         return self._codes.get(code)
+
+    async def list_sessions(self) -> list[str]:
+        return sorted(self._sessions)
+
+    async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
+        self._sessions.pop(session_id, None)
+        for code in [c for c, sid in self._codes.items() if sid == session_id]:
+            del self._codes[code]
+        self._archives.pop(session_id, None)
+        for board_id in board_ids:
+            self._logs.pop(board_id, None)
 
     async def epoch(self, board_id: str) -> str:
         return self._log(board_id).epoch
@@ -85,3 +98,26 @@ class MemoryStore(Store):
 
     async def get_snapshot(self, board_id: str) -> tuple[int, str] | None:
         return self._log(board_id).snapshot
+
+    async def restore_board(self, board_id: str, seq: int, data: str) -> None:
+        if seq < 0:
+            raise ValueError(f"restore_board: seq {seq} < 0")
+        log = self._log(board_id)
+        if log.seq > 0 or log.entries or log.snapshot is not None:
+            raise BoardNotEmpty(board_id)
+        log.seq = seq
+        log.first = seq + 1
+        log.snapshot = (seq, data)
+
+    async def put_archive(self, session_id: str, name: str, meta: str, data: str) -> None:
+        archives = self._archives.setdefault(session_id, {})
+        if name in archives:
+            raise ArchiveExists(name)
+        archives[name] = (meta, data)
+
+    async def list_archives(self, session_id: str) -> list[tuple[str, str]]:
+        return [(n, meta) for n, (meta, _) in self._archives.get(session_id, {}).items()]
+
+    async def get_archive(self, session_id: str, name: str) -> str | None:
+        found = self._archives.get(session_id, {}).get(name)
+        return None if found is None else found[1]

@@ -10,6 +10,11 @@ one slot::
     vh:{<board>}:snap       hash seq, data
     vh:session:<id>         string: the session record
     vh:code:<code>          string: the session id of a join code
+    vh:session:{<id>}:codes           set: the codes ever given to the session (for deletion)
+    vh:session:{<id>}:archives        hash name -> data of the session's archives
+    vh:session:{<id>}:archive-meta    hash name -> meta
+    vh:session:{<id>}:archive-names   list of archive names, in the order they were put
+    vh:presence:<id>        hash node -> people (expires; see put_presence)
 
 A batch of drafts is one Lua script (atomic, in order), so processes appending to the same board
 never interleave inside a batch and seqs have no gaps. ``tail`` blocks in ``XREAD`` on a second
@@ -36,7 +41,7 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import RedisError
 
-from .base import Appended, Draft, Store, StoreUnavailable
+from .base import Appended, ArchiveExists, BoardNotEmpty, Draft, Store, StoreUnavailable
 
 log = logging.getLogger("vierhoeken.store.redis")
 
@@ -91,6 +96,43 @@ end
 return 1
 """
 
+# Start an empty board at a seq: refuse (0) when it has ever had an entry, op id or snapshot;
+# else keep or make the epoch and set head = seq and the snapshot. The next append's HINCRBY
+# then gives seq + 1 and its XADD "<seq+1>-0" is valid, the stream not existing yet.
+# KEYS: log, ops, meta, snap. ARGV: seq, data, fresh epoch. Returns {1, epoch} or {0}.
+RESTORE_LUA = """
+if redis.call('EXISTS', KEYS[1], KEYS[2], KEYS[4]) > 0
+   or tonumber(redis.call('HGET', KEYS[3], 'seq') or '0') > 0 then
+  return {0}
+end
+local epoch = redis.call('HGET', KEYS[3], 'epoch')
+if not epoch then
+  epoch = ARGV[3]
+end
+redis.call('HSET', KEYS[3], 'epoch', epoch, 'seq', ARGV[1])
+redis.call('HSET', KEYS[4], 'seq', ARGV[1], 'data', ARGV[2])
+return {1, epoch}
+"""
+
+# A new archive, or nothing when the name is taken. KEYS: archives, archive-meta,
+# archive-names. ARGV: name, meta, data. Returns 1 when stored, 0 when the name exists.
+ARCHIVE_LUA = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[3]) == 0 then
+  return 0
+end
+redis.call('HSET', KEYS[2], ARGV[1], ARGV[2])
+redis.call('RPUSH', KEYS[3], ARGV[1])
+return 1
+"""
+
+# Drop a join code only while it still names this session. KEYS: code. ARGV: session id.
+DROP_CODE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
+
 
 def _text(value: bytes | str | None) -> str | None:
     """A reply as text (the clients decode replies; the types allow bytes too)."""
@@ -127,6 +169,8 @@ class RedisStore(Store):
         self._blocking: Redis | None = None
         self._append: Any = None
         self._snapshot: Any = None
+        self._restore: Any = None
+        self._archive: Any = None
         self._epochs: dict[str, str] = {}
 
     # --- connections --------------------------------------------------------------------------
@@ -147,6 +191,8 @@ class RedisStore(Store):
         self._blocking = self._client(self.max_block_ms / 1000 + self.timeout)
         self._append = self._redis.register_script(APPEND_LUA)
         self._snapshot = self._redis.register_script(SNAPSHOT_LUA)
+        self._restore = self._redis.register_script(RESTORE_LUA)
+        self._archive = self._redis.register_script(ARCHIVE_LUA)
         where = _redacted(self.url)
         try:
             await self._redis.ping()
@@ -206,12 +252,18 @@ class RedisStore(Store):
 
     # --- sessions -----------------------------------------------------------------------------
 
+    @staticmethod
+    def _skey(session_id: str, part: str) -> str:
+        """A key of a session's own data, under its hash tag."""
+        return f"vh:session:{{{session_id}}}:{part}"
+
     async def put_session(self, session_id: str, code: str, data: str) -> None:
         r = self._r()
         with self._guard():
             async with r.pipeline(transaction=True) as pipe:
                 pipe.set(f"vh:session:{session_id}", data)
                 pipe.set(f"vh:code:{code}", session_id)
+                pipe.sadd(self._skey(session_id, "codes"), code)
                 await pipe.execute()
 
     async def get_session(self, session_id: str) -> str | None:
@@ -225,6 +277,51 @@ class RedisStore(Store):
         with self._guard():
             value = _text(await r.get(f"vh:code:{code}"))
         return value
+
+    async def list_sessions(self) -> list[str]:
+        """The session records' ids, found by SCAN: also those stored before any index."""
+        r = self._r()
+        prefix = "vh:session:"
+        ids: set[str] = set()
+        with self._guard():
+            async for key in r.scan_iter(match=f"{prefix}*", count=1000, _type="string"):
+                sid = str(_text(key))[len(prefix) :]
+                if sid and ":" not in sid and "{" not in sid:
+                    ids.add(sid)
+        return sorted(ids)
+
+    async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
+        r = self._r()
+        codes_key = self._skey(session_id, "codes")
+        with self._guard():
+            codes = {str(_text(c)) for c in await r.smembers(codes_key)}
+            if not codes:  # stored before the codes set existed (or deleted already): look
+                codes = await self._codes_of(r, session_id)
+            keys = [
+                f"vh:session:{session_id}", codes_key, f"vh:presence:{session_id}",
+                *(self._skey(session_id, p) for p in ("archives", "archive-meta",
+                                                       "archive-names")),
+                *(self._key(b, p) for b in board_ids for p in ("log", "ops", "meta", "snap")),
+            ]
+            async with r.pipeline(transaction=True) as pipe:
+                for code in sorted(codes):
+                    pipe.eval(DROP_CODE_LUA, 1, f"vh:code:{code}", session_id)
+                pipe.delete(*keys)
+                await pipe.execute()
+        for b in board_ids:
+            self._epochs.pop(b, None)
+
+    @staticmethod
+    async def _codes_of(r: Redis, session_id: str) -> set[str]:
+        """The join codes naming a session, by SCAN (slow: only for records without a set)."""
+        keys = [str(_text(k)) async for k in r.scan_iter(match="vh:code:*", count=1000)]
+        codes: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            for key, value in zip(chunk, await r.mget(chunk), strict=True):
+                if _text(value) == session_id:
+                    codes.add(key[len("vh:code:") :])
+        return codes
 
     # --- op logs ------------------------------------------------------------------------------
 
@@ -327,6 +424,45 @@ class RedisStore(Store):
         if "seq" not in snap or "data" not in snap:
             return None
         return int(str(snap["seq"])), str(snap["data"])
+
+    async def restore_board(self, board_id: str, seq: int, data: str) -> None:
+        if seq < 0:
+            raise ValueError(f"restore_board: seq {seq} < 0")
+        r = self._r()
+        keys = [self._key(board_id, p) for p in ("log", "ops", "meta", "snap")]
+        with self._guard():
+            reply: list[Any] = await self._restore(
+                keys=keys, args=[seq, data, secrets.token_hex(4)], client=r
+            )
+        if not int(reply[0]):
+            raise BoardNotEmpty(board_id)
+        self._epochs.setdefault(board_id, str(reply[1]))
+
+    # --- archives -----------------------------------------------------------------------------
+
+    async def put_archive(self, session_id: str, name: str, meta: str, data: str) -> None:
+        r = self._r()
+        keys = [self._skey(session_id, p) for p in ("archives", "archive-meta", "archive-names")]
+        with self._guard():
+            stored = await self._archive(keys=keys, args=[name, meta, data], client=r)
+        if not int(stored):
+            raise ArchiveExists(name)
+
+    async def list_archives(self, session_id: str) -> list[tuple[str, str]]:
+        r = self._r()
+        with self._guard():
+            async with r.pipeline(transaction=True) as pipe:
+                pipe.lrange(self._skey(session_id, "archive-names"), 0, -1)
+                pipe.hgetall(self._skey(session_id, "archive-meta"))
+                names, raw = await pipe.execute()
+        metas = {str(_text(k)): str(_text(v)) for k, v in raw.items()}
+        return [(str(_text(n)), metas.get(str(_text(n)), "")) for n in names]
+
+    async def get_archive(self, session_id: str, name: str) -> str | None:
+        r = self._r()
+        with self._guard():
+            value = _text(await r.hget(self._skey(session_id, "archives"), name))
+        return value
 
     # --- presence -----------------------------------------------------------------------------
 

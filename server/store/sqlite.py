@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
 
-from .base import Appended, Draft, Store, StoreUnavailable
+from .base import Appended, ArchiveExists, BoardNotEmpty, Draft, Store, StoreUnavailable
 
 T = TypeVar("T")
 
@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS ops (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshots (
     board TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS archives (
+    session TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, meta TEXT NOT NULL,
+    data TEXT NOT NULL, PRIMARY KEY (session, name)
 );
 """
 
@@ -92,6 +96,31 @@ class SqliteStore(Store):
 
     async def session_for_code(self, code: str) -> str | None:
         return await self._one("SELECT id FROM sessions WHERE code = ?", code)
+
+    async def list_sessions(self) -> list[str]:
+        def q(db: sqlite3.Connection) -> list[str]:
+            return [str(r[0]) for r in db.execute("SELECT id FROM sessions ORDER BY id")]
+
+        return await self._run(q)
+
+    async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
+        boards = [(b,) for b in board_ids]
+
+        def tx(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
+                db.execute("DELETE FROM archives WHERE session = ?", (session_id,))
+                for table, column in (
+                    ("log", "board"), ("ops", "board"), ("snapshots", "board"), ("boards", "id")
+                ):
+                    db.executemany(f"DELETE FROM {table} WHERE {column} = ?", boards)
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        await self._run(tx)
 
     async def _one(self, sql: str, arg: str) -> str | None:
         def q(db: sqlite3.Connection) -> str | None:
@@ -188,5 +217,67 @@ class SqliteStore(Store):
                 "SELECT seq, data FROM snapshots WHERE board = ?", (board_id,)
             ).fetchone()
             return None if row is None else (int(row[0]), str(row[1]))
+
+        return await self._run(q)
+
+    async def restore_board(self, board_id: str, seq: int, data: str) -> None:
+        if seq < 0:
+            raise ValueError(f"restore_board: seq {seq} < 0")
+
+        def tx(db: sqlite3.Connection) -> None:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                _, head = self._board(db, board_id)  # keeps (or makes) the epoch
+                used = db.execute(
+                    "SELECT EXISTS (SELECT 1 FROM log WHERE board = ?1) "
+                    "OR EXISTS (SELECT 1 FROM ops WHERE board = ?1) "
+                    "OR EXISTS (SELECT 1 FROM snapshots WHERE board = ?1)",
+                    (board_id,),
+                ).fetchone()[0]
+                if head > 0 or used:
+                    raise BoardNotEmpty(board_id)
+                db.execute("UPDATE boards SET seq = ? WHERE id = ?", (seq, board_id))
+                db.execute(
+                    "INSERT INTO snapshots (board, seq, data) VALUES (?, ?, ?)",
+                    (board_id, seq, data),
+                )
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+
+        await self._run(tx)
+
+    # --- archives -----------------------------------------------------------------------------
+
+    async def put_archive(self, session_id: str, name: str, meta: str, data: str) -> None:
+        def q(db: sqlite3.Connection) -> None:
+            try:  # one statement: its own transaction; the primary key refuses a second name
+                db.execute(
+                    "INSERT INTO archives (session, name, n, meta, data) "
+                    "SELECT ?1, ?2, COALESCE(MAX(n), 0) + 1, ?3, ?4 FROM archives "
+                    "WHERE session = ?1",
+                    (session_id, name, meta, data),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise ArchiveExists(name) from exc
+
+        await self._run(q)
+
+    async def list_archives(self, session_id: str) -> list[tuple[str, str]]:
+        def q(db: sqlite3.Connection) -> list[tuple[str, str]]:
+            rows = db.execute(
+                "SELECT name, meta FROM archives WHERE session = ? ORDER BY n", (session_id,)
+            ).fetchall()
+            return [(str(n), str(m)) for n, m in rows]
+
+        return await self._run(q)
+
+    async def get_archive(self, session_id: str, name: str) -> str | None:
+        def q(db: sqlite3.Connection) -> str | None:
+            row = db.execute(
+                "SELECT data FROM archives WHERE session = ? AND name = ?", (session_id, name)
+            ).fetchone()
+            return None if row is None else str(row[0])
 
         return await self._run(q)
