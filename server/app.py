@@ -23,7 +23,8 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import protocol, qr, roles, templates
+from . import archive, archivist, protocol, qr, roles, templates
+from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
 from .board import Actor
 from .config import Settings
@@ -99,6 +100,7 @@ class Server:
         self.signer = Signer(settings.signing_key())
         self.catalog = templates.catalog()
         self.token_ttl = settings.token_days * 86400.0
+        self._background: set[asyncio.Task[None]] = set()
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -139,18 +141,19 @@ class Server:
             await self.hub.put_session(rec)
         except StoreUnavailable as exc:
             return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        return JSONResponse(self.session_created(rec, request), status_code=201)
+
+    def session_created(self, rec: SessionRecord, request: Request) -> dict[str, Any]:
+        """The answer to a new (created, imported or restored) session: its links."""
         base = self._base_url(request)
         facilitator = self.signer.issue(rec.id, "facilitator", self.token_ttl)
-        return JSONResponse(
-            {
-                "session": rec.public(),
-                "code": rec.code,
-                "facilitator_token": facilitator,
-                "facilitator_url": f"{base}/#t={facilitator}",
-                **self._links(rec, base),
-            },
-            status_code=201,
-        )
+        return {
+            "session": rec.public(),
+            "code": rec.code,
+            "facilitator_token": facilitator,
+            "facilitator_url": f"{base}/#t={facilitator}",
+            **self._links(rec, base),
+        }
 
     def _links(self, rec: SessionRecord, base: str) -> dict[str, Any]:
         """Everything a facilitator hands out: join links and QR codes, screen links."""
@@ -168,8 +171,8 @@ class Server:
             },
         }
 
-    async def session_links(self, request: Request) -> Response:
-        """GET with ``Authorization: Bearer <facilitator token>`` of this session (R19)."""
+    async def _authorised(self, request: Request, *roles_: str) -> SessionRecord | Response:
+        """The session of the URL, when the bearer token is one of ``roles_`` of it (R19)."""
         auth = request.headers.get("authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
         try:
@@ -177,15 +180,23 @@ class Server:
         except BadToken as exc:
             return JSONResponse({"error": "bad_token", "message": str(exc)}, 401)
         sid = request.path_params["sid"]
-        if grant.session != sid or grant.role != "facilitator":
+        if grant.session != sid or grant.role not in roles_:
             return JSONResponse({"error": "forbidden",
-                                 "message": "only this session's facilitator"}, 403)
+                                 "message": f"only for this session's {' or '.join(roles_)}"},
+                                403)
         try:
             rec = await self.hub.session(sid)
         except StoreUnavailable as exc:
             return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
         if rec is None:
             return JSONResponse({"error": "unknown_session", "message": sid}, 404)
+        return rec
+
+    async def session_links(self, request: Request) -> Response:
+        """GET with ``Authorization: Bearer <facilitator token>`` of this session (R19)."""
+        rec = await self._authorised(request, "facilitator")
+        if isinstance(rec, Response):
+            return rec
         return JSONResponse({"code": rec.code, **self._links(rec, self._base_url(request))})
 
     async def qr_code(self, request: Request) -> Response:
@@ -400,6 +411,9 @@ class Server:
                 self._error(conn, "store_unavailable", "the store is unreachable", ref=frame.id)
                 return
             ctl = control.state.control if control is not None else None
+            if ctl is not None and ctl.closed:
+                self._error(conn, "session_closed", "de sessie is gesloten", ref=frame.id)
+                return
             if ctl is not None:
                 round_ = ctl.round
                 group = ctl.group_of(actor.participant) or actor.group
@@ -429,17 +443,59 @@ class Server:
                 return
             seq, outcome = f.result()
             conn.send(room.ack(frame.id, seq, outcome))
+            if outcome.result == "applied" and room.state.control is not None:
+                self._after_control(session, frame.op, round_)
 
         future.add_done_callback(answer)
+
+    def _after_control(self, session: SessionRecord, op: Any, round_before: int) -> None:
+        """R24: the server archives a snapshot by itself at each round's end and at closing.
+
+        Only the process that stored the op does it, so there is one snapshot per event."""
+        name = None
+        if op.kind in ("round.next", "round.set"):
+            name = archive.ROUND_END.format(n=round_before)
+        elif op.kind == "session.close" and op.closed:
+            name = archive.CLOSED
+        if name is None:
+            return
+        task = asyncio.create_task(self._auto_snapshot(session, name))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _retention(self) -> None:
+        """RETENTION_DAYS: old sessions are deleted at start-up and then once a day."""
+        while True:
+            try:
+                await archivist.purge(self.store, self.settings.retention_days)
+            except StoreUnavailable:
+                log.warning("retention: the store is unreachable; trying again in an hour")
+                await asyncio.sleep(3600)
+                continue
+            await asyncio.sleep(86400)
+
+    async def _auto_snapshot(self, session: SessionRecord, name: str) -> None:
+        try:
+            doc = await archivist.live_document(self.hub, session)
+            await archivist.take(self.store, doc, name, "auto", unique=True)
+        except Exception:  # never let an archive failure touch the live session
+            log.exception("automatic snapshot %r of session %s failed", name, session.id)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         await self.store.open()
+        retention = None
+        if self.settings.retention_days > 0:
+            retention = asyncio.create_task(self._retention())
         try:
             yield
         finally:
+            for task in [*self._background, *([retention] if retention else [])]:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
             await self.hub.close()
             await self.store.close()
 
@@ -453,6 +509,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/qr/{code}.{fmt}", server.qr_code),
         Route("/qr/{code}/{corner}.{fmt}", server.qr_code),
         Route("/api/sessions/{sid}/links", server.session_links),
+        Route("/s/{sid}/{name}", server.index),
+        *ArchiveAPI(server).routes(),
         Route("/healthz", server.healthz),
         Route("/api/protocol.schema.json", server.protocol_schema),
         Route("/api/templates", server.template_list),

@@ -21,6 +21,8 @@ class Settings:
     public_url: str = ""
     #: Days a participant or facilitator link stays valid.
     token_days: int = 30
+    #: Sessions (with their snapshots) older than this many days are deleted; 0 keeps them.
+    retention_days: int = 0
     data_dir: Path = field(default_factory=lambda: Path("data"))
 
     @classmethod
@@ -36,6 +38,7 @@ class Settings:
             allowed_origins=origins,
             public_url=e.get("PUBLIC_URL", "").rstrip("/"),
             token_days=int(e.get("TOKEN_DAYS", cls.token_days)),
+            retention_days=int(e.get("RETENTION_DAYS", cls.retention_days)),
             data_dir=Path(e.get("DATA_DIR", "data")),
         )
 

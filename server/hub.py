@@ -465,6 +465,16 @@ class Hub:
                     conn.presence_sent = text
                     conn.send(text)
 
+    async def forget(self, session: SessionRecord) -> None:
+        """After a session is deleted: close its rooms, cut its connections, drop the cache."""
+        self._sessions.pop(session.id, None)
+        for bid in [b.id for b in session.boards] + [session.control_id]:
+            room = self.rooms.pop(bid, None)
+            if room is not None:
+                for conn in list(room.subscribers):
+                    conn.cut("the session was deleted")
+                await room.close()
+
     def store_down(self) -> None:
         if self.writable:
             self.writable = False

@@ -231,8 +231,15 @@ class Summon(Frame):
     corner: Id | None = None
 
 
+class SessionClose(Frame):
+    """Facilitator: close the session (boards become read-only, a snapshot is taken) or reopen."""
+
+    kind: Literal["session.close"]
+    closed: bool = True
+
+
 ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerPause | TimerAdd
-             | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon)
+             | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon | SessionClose)
 
 BoardOp = Annotated[
     NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | ColumnAdd | ColumnRename
@@ -325,6 +332,7 @@ ErrorCode = Literal[
     "unknown_corner",
     "bad_plan",
     "no_such_round",
+    "session_closed",
     "duplicate_note",
     "text_too_long",
     "rate_limited",

@@ -19,7 +19,7 @@ PARTICIPANT_KINDS: frozenset[str] = frozenset({
 FACILITATOR_KINDS: frozenset[str] = PARTICIPANT_KINDS | frozenset({
     "groups.set", "group.assign", "plan.set",
     "timer.start", "timer.pause", "timer.add", "timer.set", "timer.chime",
-    "round.next", "round.set", "announce", "summon",
+    "round.next", "round.set", "announce", "summon", "session.close",
 })
 
 ALLOWED: dict[Role, frozenset[str]] = {

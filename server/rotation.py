@@ -24,6 +24,7 @@ from .protocol import (
     PlanSet,
     RoundNext,
     RoundSet,
+    SessionClose,
     Summon,
     TimerAdd,
     TimerChime,
@@ -63,6 +64,7 @@ class Control:
     running: bool = False
     ends_at: float | None = None
     chime: bool = True
+    closed: bool = False
     announcement: dict[str, Any] | None = None
     summon: dict[str, Any] | None = None
     # Round changes with their server time and seq: for the projector and round-end snapshots.
@@ -107,6 +109,7 @@ class Control:
                       "remaining": self.remaining, "chime": self.chime},
             "announcement": dict(self.announcement) if self.announcement else None,
             "summon": dict(self.summon) if self.summon else None,
+            "closed": self.closed,
             "rounds": [dict(r) for r in self.rounds],
         }
 
@@ -129,6 +132,7 @@ class Control:
             chime=bool(timer.get("chime", True)),
             announcement=data.get("announcement"),
             summon=data.get("summon"),
+            closed=bool(data.get("closed", False)),
             rounds=[dict(r) for r in data.get("rounds", ())],
             members=dict(data.get("members", {})),
         )
@@ -206,6 +210,10 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
         _to_round(ctl, op.round, op.start, ts, seq)
     elif isinstance(op, Announce):
         ctl.announcement = {"text": op.text, "ts": ts, "seq": seq} if op.text else None
+    elif isinstance(op, SessionClose):
+        ctl.closed = op.closed
+        if op.closed:
+            ctl.running, ctl.remaining, ctl.ends_at = False, ctl.remaining_at(ts), None
     elif isinstance(op, Summon):
         ctl.summon = {"corner": op.corner, "ts": ts, "seq": seq} if op.corner else None
 

@@ -75,6 +75,7 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         {"kind": "summon", "corner": corner},
         {"kind": "round.set", "round": 1},
         {"kind": "round.next"},
+        {"kind": "session.close", "closed": False},
     )]
     return ops
 

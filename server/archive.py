@@ -1,0 +1,218 @@
+"""A session at one moment, as one JSON document: for exports, archived snapshots and imports.
+
+The document is lossless: the session record and, per board, the full state at one seq (the
+same dict the store keeps as its compacted snapshot). Exports in other formats, the diff of two
+snapshots and "restore as a new session" all start from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from .board import BoardState
+from .rotation import Control
+from .session import SessionRecord, new_code
+
+FORMAT = "vierhoeken-export"
+VERSION = 1
+# Names of the snapshots the server takes by itself.
+ROUND_END = "Einde ronde {n}"
+CLOSED = "Sessie gesloten"
+
+
+class ImportRefused(Exception):
+    """The document cannot be imported; nothing was written. The message says why."""
+
+
+Doc = dict[str, Any]
+
+
+def board_ids(session: SessionRecord) -> list[str]:
+    """The boards of a session in reading order, the control board last."""
+    return [b.id for b in session.boards] + [session.control_id]
+
+
+def document(session: SessionRecord, states: Mapping[str, BoardState],
+             snapshot: Mapping[str, Any] | None = None, now: float | None = None) -> Doc:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": round(time.time() if now is None else now, 3),
+        "snapshot": dict(snapshot) if snapshot else None,
+        "session": session.model_dump(mode="json"),
+        "boards": [{"id": bid, "seq": states[bid].seq, "state": states[bid].to_dict()}
+                   for bid in board_ids(session) if bid in states],
+    }
+
+
+def content_hash(doc: Doc) -> str:
+    """SHA-256 of the content (session and boards), independent of when it was exported."""
+    body = orjson.dumps({"session": doc["session"], "boards": doc["boards"]},
+                        option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(body).hexdigest()
+
+
+def counts(doc: Doc) -> dict[str, Any]:
+    per_board = {b["id"]: len(b["state"].get("notes", ())) for b in doc["boards"]}
+    scores = sum(len(b["state"].get("scores", ())) for b in doc["boards"])
+    return {"notes": sum(per_board.values()), "scores": scores, "boards": per_board}
+
+
+def snapshot_meta(doc: Doc, name: str, reason: str, taken: float) -> dict[str, Any]:
+    return {"name": name, "reason": reason, "taken": round(taken, 3), "hash": content_hash(doc),
+            "counts": counts(doc), "seqs": {b["id"]: b["seq"] for b in doc["boards"]}}
+
+
+def anonymise(doc: Doc) -> Doc:
+    """The same document without who wrote what: names and participant ids go, groups stay."""
+    out: Doc = orjson.loads(orjson.dumps(doc))
+    aliases: dict[str, str] = {}
+
+    def alias(pid: str) -> str:
+        return aliases.setdefault(pid, f"deelnemer-{len(aliases) + 1}") if pid else ""
+
+    for board in out["boards"]:
+        state = board["state"]
+        for note in state.get("notes", ()):
+            note["author"], note["author_name"] = alias(note["author"]), ""
+        for score in state.get("scores", ()):
+            score["participant"], score["name"] = alias(score["participant"]), ""
+        if "control" in state:
+            state["control"]["members"] = {}
+    out["anonymous"] = True
+    return out
+
+
+# --- reading a document back -------------------------------------------------------------------
+
+
+def parse(doc: Any) -> tuple[SessionRecord, dict[str, BoardState]]:
+    """Check a document completely before anything is written (R24)."""
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise ImportRefused("not a vierhoeken export (field 'format' is missing or wrong)")
+    if doc.get("version") != VERSION:
+        raise ImportRefused(f"export version {doc.get('version')!r} is not supported; "
+                            f"this server reads version {VERSION}")
+    try:
+        session = SessionRecord.model_validate(doc.get("session"))
+    except ValidationError as exc:
+        raise ImportRefused(f"session: {exc.errors()[0]['msg']}") from exc
+    boards = doc.get("boards")
+    if not isinstance(boards, list):
+        raise ImportRefused("boards: expected a list")
+    expected = board_ids(session)
+    got = [b.get("id") if isinstance(b, dict) else None for b in boards]
+    if sorted(map(str, got)) != sorted(expected):
+        raise ImportRefused(f"boards {got} do not match the session's boards {expected}")
+    states: dict[str, BoardState] = {}
+    for raw in boards:
+        bid = raw["id"]
+        info = session.board(bid)
+        assert info is not None
+        try:
+            state = BoardState.from_dict(raw["state"], info.spec())
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ImportRefused(f"board {bid}: state is incomplete ({exc!r})") from exc
+        if state.board_id != bid or state.seq != raw.get("seq"):
+            raise ImportRefused(f"board {bid}: its state names board {state.board_id!r} "
+                                f"at seq {state.seq}, the entry says {raw.get('seq')}")
+        state.zones = tuple(info.zones)
+        _check_references(bid, state)
+        states[bid] = state
+    return session, states
+
+
+def _check_references(bid: str, state: BoardState) -> None:
+    for note in state.notes.values():
+        if not state.zone_ok(note.zone):
+            raise ImportRefused(f"board {bid}: note {note.id!r} is in zone {note.zone!r}, "
+                                "which the board does not have")
+    for sc in state.scores.values():
+        if sc.aspect not in state.spec.aspects or not any(
+                r["id"] == sc.reflection for r in state.reflections):
+            raise ImportRefused(f"board {bid}: a score names aspect {sc.aspect!r} or "
+                                f"reflection {sc.reflection!r}, which the board does not have")
+    for flag, level in state.flags:
+        if flag not in state.spec.flags or level not in state.spec.levels:
+            raise ImportRefused(f"board {bid}: flag {flag!r} on level {level!r} is unknown")
+    if state.control is not None:
+        _check_control(bid, state.control, state.spec.corners)
+
+
+def _check_control(bid: str, ctl: Control, corners: tuple[str, ...]) -> None:
+    if tuple(ctl.corners) != corners:
+        raise ImportRefused(f"board {bid}: corners {list(ctl.corners)} are not the session's")
+    for i, assignment in enumerate(ctl.plan, start=1):
+        for group, corner in assignment.items():
+            if group not in ctl.groups or corner not in corners:
+                raise ImportRefused(f"board {bid}: round {i} of the plan names {group!r} at "
+                                    f"{corner!r}, which the session does not have")
+
+
+def renamed(session: SessionRecord, states: Mapping[str, BoardState], title: str = ""
+            ) -> tuple[SessionRecord, dict[str, BoardState]]:
+    """The same content under a fresh session id and join code (restore as a new session)."""
+    sid = secrets.token_hex(5)
+    boards = [b.model_copy(update={"id": f"{sid}.{b.instrument}"}) for b in session.boards]
+    fresh = session.model_copy(update={"id": sid, "code": new_code(), "boards": boards,
+                                       "title": title or session.title,
+                                       "created": time.time()})
+    moved: dict[str, BoardState] = {}
+    for old_id, new_id in zip(board_ids(session), board_ids(fresh), strict=True):
+        if old_id in states:
+            info = fresh.board(new_id)
+            assert info is not None
+            data = states[old_id].to_dict()
+            data["board"] = new_id
+            moved[new_id] = BoardState.from_dict(data, info.spec())
+    return fresh, moved
+
+
+# --- comparing two snapshots -------------------------------------------------------------------
+
+
+def _notes_by_key(doc: Doc) -> dict[tuple[str, str], dict[str, Any]]:
+    session = doc["session"]
+    instrument = {b["id"]: b["instrument"] for b in session["boards"]}
+    out = {}
+    for board in doc["boards"]:
+        inst = instrument.get(board["id"])
+        if inst is None:
+            continue
+        for note in board["state"].get("notes", ()):
+            out[(inst, note["id"])] = note
+    return out
+
+
+def diff(before: Doc, after: Doc) -> dict[str, list[dict[str, Any]]]:
+    """What changed between two snapshots of one session, note by note (per instrument)."""
+    a, b = _notes_by_key(before), _notes_by_key(after)
+    out: dict[str, list[dict[str, Any]]] = {
+        "added": [], "removed": [], "edited": [], "moved": [], "votes": []}
+    for key in sorted(b.keys() - a.keys()):
+        out["added"].append(_brief(key, b[key]))
+    for key in sorted(a.keys() - b.keys()):
+        out["removed"].append(_brief(key, a[key]))
+    for key in sorted(a.keys() & b.keys()):
+        old, new = a[key], b[key]
+        if old["text"] != new["text"]:
+            out["edited"].append({**_brief(key, new), "before": old["text"], "after": new["text"]})
+        if old["zone"] != new["zone"] or old.get("cluster") != new.get("cluster"):
+            out["moved"].append({**_brief(key, new),
+                                 "from": {"zone": old["zone"], "cluster": old.get("cluster")},
+                                 "to": {"zone": new["zone"], "cluster": new.get("cluster")}})
+        if old.get("votes", 0) != new.get("votes", 0):
+            out["votes"].append({**_brief(key, new), "before": old.get("votes", 0),
+                                 "after": new.get("votes", 0)})
+    return out
+
+
+def _brief(key: tuple[str, str], note: dict[str, Any]) -> dict[str, Any]:
+    return {"instrument": key[0], "note": key[1], "zone": note["zone"], "text": note["text"]}
