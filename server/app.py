@@ -26,7 +26,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from . import archive, archivist, protocol, qr, roles, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
-from .board import Actor
+from .board import Actor, BoardState
 from .config import Settings
 from .hub import Connection, Hub, Room, encode
 from .protocol import (
@@ -83,8 +83,11 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                # A response with its own policy (the printable report) keeps it.
+                message["headers"] = headers + [
+                    (k, v) for k, v in SECURITY_HEADERS if k not in present]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -101,6 +104,7 @@ class Server:
         self.catalog = templates.catalog()
         self.token_ttl = settings.token_days * 86400.0
         self._background: set[asyncio.Task[None]] = set()
+        self._snapshot_lock = asyncio.Lock()
 
     # --- HTTP ---------------------------------------------------------------------------------
 
@@ -459,7 +463,10 @@ class Server:
             name = archive.CLOSED
         if name is None:
             return
-        task = asyncio.create_task(self._auto_snapshot(session, name))
+        # Taken now, in the same step as the round change: a note stored a moment later
+        # belongs to the next round and is not in it.
+        now = archivist.capture_now(self.hub, session)
+        task = asyncio.create_task(self._auto_snapshot(session, name, now))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -474,10 +481,12 @@ class Server:
                 continue
             await asyncio.sleep(86400)
 
-    async def _auto_snapshot(self, session: SessionRecord, name: str) -> None:
+    async def _auto_snapshot(self, session: SessionRecord, name: str,
+                             now: dict[str, BoardState]) -> None:
         try:
-            doc = await archivist.live_document(self.hub, session)
-            await archivist.take(self.store, doc, name, "auto", unique=True)
+            async with self._snapshot_lock:  # FIFO: archived in the order they happened
+                doc = await archivist.complete(self.hub, session, now)
+                await archivist.take(self.store, doc, name, "auto", unique=True)
         except Exception:  # never let an archive failure touch the live session
             log.exception("automatic snapshot %r of session %s failed", name, session.id)
 

@@ -79,6 +79,31 @@ async def live_document(hub: Hub, session: SessionRecord) -> archive.Doc:
     return archive.document(session, {r.board_id: r.state for r in rooms})
 
 
+def capture_now(hub: Hub, session: SessionRecord) -> dict[str, BoardState]:
+    """Copies of the boards loaded in this process, taken without awaiting (one moment)."""
+    out = {}
+    for bid in archive.board_ids(session):
+        room = hub.rooms.get(bid)
+        if room is not None:
+            out[bid] = BoardState.from_dict(room.state.to_dict(), room.state.spec)
+    return out
+
+
+async def complete(hub: Hub, session: SessionRecord, states: dict[str, BoardState]
+                   ) -> archive.Doc:
+    """A document from ``capture_now``; boards not loaded then are loaded now (nobody wrote
+    to them through this process in between)."""
+    missing = [bid for bid in archive.board_ids(session) if bid not in states]
+    if missing:
+        later = await live_document(hub, session)
+        for board in later["boards"]:
+            if board["id"] in missing:
+                info = session.board(board["id"])
+                assert info is not None
+                states[board["id"]] = BoardState.from_dict(board["state"], info.spec())
+    return archive.document(session, states)
+
+
 # --- named snapshots ---------------------------------------------------------------------------
 
 
