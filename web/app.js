@@ -1,10 +1,17 @@
-// Entry point and router: home (new session / join), then profile → corner → board.
+// Entry point and router: home (new session / join), then profile → corner → board; the
+// facilitator's overview; a corner's projector screen. Every session page follows the session's
+// control board (R20): round timer in the top bar, announcement, rotation and summons.
 
 import { BoardView } from "./board.js";
+import { Chime, ServerClock, timerInfo } from "./clock.js";
+import { boardOfCorner, controlIdOf, cornerFor, groupsOf } from "./control.js";
+import { FacilitatorView } from "./facilitator.js";
 import { clear, el } from "./html.js";
 import { getLang, setLang, t } from "./i18n.js";
+import { ProjectorView } from "./projector.js";
 import { Socket } from "./socket.js";
 import { BoardStore } from "./state.js";
+import { linkRow } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
 const app = $("app");
@@ -95,6 +102,29 @@ function banner(message) {
   node.hidden = !message;
 }
 
+const NOTICE_MS = 60_000;
+let noticeTimer = null;
+/** The rotation / summons notice under the top bar (role=status), until closed or a minute. */
+function showNotice(message) {
+  const node = $("rotation-notice");
+  clearTimeout(noticeTimer);
+  if (!message) { node.hidden = true; clear(node); return; }
+  clear(node).append(
+    el("span", { class: "notice-text", text: message }),
+    el("button", {
+      type: "button", class: "notice-close", "aria-label": t("closeNotice"), text: "×",
+      onclick: () => showNotice(""),
+    }));
+  node.hidden = false;
+  noticeTimer = setTimeout(() => { node.hidden = true; }, NOTICE_MS);
+}
+
+function showAnnouncement(text) {
+  const node = $("announcement");
+  if (node.textContent !== (text || "")) node.textContent = text || "";
+  node.hidden = !text;
+}
+
 function renderChrome() {
   document.title = t("appTitle");
   $("brand").textContent = t("appTitle");
@@ -103,17 +133,25 @@ function renderChrome() {
   $("lang-toggle").setAttribute("aria-label", t("langName"));
   const nav = clear($("topnav"));
   const code = $("session-code");
+  document.body.classList.toggle("is-projector", !!ctx?.projector);
   if (ctx?.session) {
     code.hidden = false;
     code.textContent = ctx.session.code;
-    if (ctx.me && ctx.profiled) {
+    const facilitator = ctx.me?.role === "facilitator";
+    if (ctx.me && !ctx.projector && (ctx.profiled || facilitator)) {
+      if (facilitator && ctx.session.boards.length > 1) {
+        nav.append(el("button", {
+          type: "button", class: "navbtn", id: "nav-overview", text: t("overview"),
+          "aria-current": ctx.view === "overview" ? "page" : null, onclick: () => go("overview"),
+        }));
+      }
       nav.append(
         ctx.session.boards.length > 1
-          ? el("button", { type: "button", class: "navbtn", text: t("changeCorner"), onclick: () => go("corners") })
+          ? el("button", { type: "button", class: "navbtn", id: "nav-corners", text: t("changeCorner"), onclick: () => go("corners") })
           : "",
-        el("button", { type: "button", class: "navbtn", text: t("changeProfile"), onclick: () => go("profile") }),
+        el("button", { type: "button", class: "navbtn", id: "nav-profile", text: t("changeProfile"), onclick: () => go("profile") }),
       );
-      if (ctx.me.role === "facilitator") {
+      if (facilitator && ctx.view !== "overview") {
         nav.append(el("button", {
           type: "button", class: "navbtn", text: t("sessionInfo"),
           onclick: () => { ctx.showInfo = !ctx.showInfo; render(); },
@@ -124,7 +162,41 @@ function renderChrome() {
     code.hidden = true;
   }
   showConn(connState);
+  tickTimer();
 }
+
+// --- the round timer (R22) ---------------------------------------------------------------------
+
+const chime = new Chime();
+
+/** Top-bar timer, the open view's own clock, and the chime at zero. Runs 4x a second. */
+function tickTimer() {
+  const node = $("round-timer");
+  const c = ctx;
+  const ctl = c?.session ? c.boards.mirror(c.controlId).control : null;
+  const show = !!ctl && (c.session.boards.length > 1 || !!ctl.timer?.running);
+  node.hidden = !show;
+  if (ctl) c.panel?.tick?.();
+  if (!show) return;
+  const info = timerInfo(ctl, c.clock.now());
+  const round = node.querySelector(".timer-round");
+  const time = node.querySelector(".timer-time");
+  const roundText = t("roundN", { n: info.round });
+  if (round.textContent !== roundText) round.textContent = roundText;
+  if (time.textContent !== info.text) time.textContent = info.text;
+  node.dataset.state = info.state;
+  node.setAttribute("aria-label", `${t("timerAria")}: ${roundText}, ${info.text}`);
+  if (info.running) {
+    // Once per round end, and only when this page saw the clock run down to zero.
+    if (info.remaining <= 0 && info.chime && c.lastRemaining > 0 && c.chimed !== info.key) {
+      c.chimed = info.key;
+      chime.play();
+    }
+  }
+  c.lastRemaining = info.remaining;
+}
+
+setInterval(tickTimer, 250);
 
 $("lang-toggle").addEventListener("click", () => {
   setLang(getLang() === "nl" ? "en" : "nl");
@@ -137,26 +209,57 @@ $("lang-toggle").addEventListener("click", () => {
 /** The one open session: token, socket, board store, and which view shows. */
 let ctx = null;
 
-function openSession(token, { showInfo = false } = {}) {
+/**
+ * @param {string} token
+ * @param {object} [o]
+ * @param {boolean} [o.showInfo]     show the session info panel (facilitator)
+ * @param {string|null} [o.projector] instrument id: this page is that corner's screen
+ * @param {string|null} [o.corner]   instrument id from a corner join link: land on its board
+ */
+function openSession(token, { showInfo = false, projector = null, corner = null } = {}) {
   const sid = sessionOfToken(token);
   if (!sid) { home(t("badToken")); return; }
-  if (ctx && ctx.token === token) { render(); return; }
+  if (ctx && ctx.token === token) {
+    ctx.projector = projector;
+    if (corner) ctx.corner = corner;
+    if (ctx.session) {
+      if (projector) ctx.view = "projector";
+      else if (ctx.view === "projector") ctx.view = null;
+      if (ctx.view === null || corner) ctx.view = landingView(ctx);
+    }
+    render();
+    return;
+  }
   closeSession();
-  const saved = save(sid, { token });
+  // A projector is a screen, not a person: it keeps nothing in this browser's session storage
+  // (a facilitator opening it in a new tab must not lose their own token and profile).
+  const saved = projector ? {} : save(sid, { token });
   ctx = {
     sid, token, session: null, me: null, view: null, boardId: saved.board || null,
     name: saved.name || "", group: saved.group || "", profiled: !!saved.profiled,
-    showInfo, boardView: null, socket: null, boards: null,
+    showInfo, boardView: null, panel: null, socket: null, boards: null,
+    controlId: controlIdOf(sid), clock: new ServerClock(), presence: null,
+    projector, corner, landing: null,
+    seenRound: saved.seenRound ?? null, summonSeq: saved.summonSeq ?? null,
+    lastRemaining: undefined, chimed: null,
   };
   const c = ctx;
   c.boards = new BoardStore((frame) => c.socket.send(frame));
   c.boards.onError((msg) => onServerError(c, msg));
-  c.boards.onChange(() => { if (c === ctx) banner(c.boards.writable ? "" : t("readOnly")); });
+  c.boards.onChange((boardId) => {
+    if (c !== ctx) return;
+    banner(c.boards.writable ? "" : t("readOnly"));
+    if (boardId === c.controlId) onControl(c);
+  });
+  c.boards.onEvent((msg) => onEvent(c, msg));
   c.socket = new Socket({
     hello: () => ({ token: c.token, name: c.name, group: c.group }),
     onState: (s) => { if (c === ctx) showConn(s); },
     onMessage: (msg) => onMessage(c, msg),
+    onPong: (msg) => { if (c === ctx) c.clock.fromPong(msg); },
   });
+  // The control board is followed on every page of the session (sent once joined, by resume).
+  c.boards.subscribe(c.controlId);
   showConn("connecting");
   renderLoading();
   c.socket.start();
@@ -165,9 +268,49 @@ function openSession(token, { showInfo = false } = {}) {
 function closeSession() {
   if (!ctx) return;
   ctx.boardView?.destroy();
+  ctx.panel?.destroy();
   ctx.socket.close();
   ctx = null;
   banner("");
+  showAnnouncement("");
+  showNotice("");
+  document.body.classList.remove("is-projector");
+  tickTimer();
+}
+
+/** A few pings right after joining, so the clock is right within a round trip (R22). */
+function syncClock(c) {
+  for (const delay of [0, 300, 1200, 4000]) {
+    setTimeout(() => { if (c === ctx) c.socket.ping(); }, delay);
+  }
+}
+
+function hasPendingJoin(c) {
+  for (const p of c.boards.mirror(c.controlId).pending.values()) {
+    if (p.op.kind === "group.join") return true;
+  }
+  return false;
+}
+
+/** Which view a freshly opened session shows. */
+function landingView(c) {
+  const boards = c.session.boards;
+  if (c.projector) return "projector";
+  if (c.corner) {
+    // A corner join link (/j/CODE/<instrument>): that corner's board, after the profile.
+    const board = boardOfCorner(c.session, c.corner);
+    c.corner = null;
+    if (board) {
+      c.boardId = board.id;
+      save(c.sid, { board: board.id });
+      if (!c.profiled) { c.landing = board.id; return "profile"; }
+      return "board";
+    }
+  }
+  if (c.me?.role === "facilitator" && boards.length > 1) return "overview";
+  if (!c.profiled) return "profile";
+  if (c.boardId && boards.some((b) => b.id === c.boardId)) return "board";
+  return afterProfile(c);
 }
 
 function onMessage(c, msg) {
@@ -179,18 +322,149 @@ function onMessage(c, msg) {
     if (first) c.boards.ids.setParticipant(msg.me.participant);
     c.boards.participant = msg.me.participant || "";
     store.set(`vh.code.${msg.session.code}`, c.sid);
+    c.clock.fromWelcome(msg.server_time);
+    syncClock(c);
+    // The control board knows this participant's group (set by them or the facilitator); it
+    // wins, unless our own group.join is still on its way.
+    const group = msg.me.group || "";
+    if (msg.me.role !== "viewer" && group !== c.group && !hasPendingJoin(c)) {
+      c.group = group;
+      save(c.sid, { group });
+    }
     c.boards.resume();
     if (first || c.view === null) {
-      if (!c.profiled) c.view = "profile";
-      else if (c.boardId && msg.session.boards.some((b) => b.id === c.boardId)) c.view = "board";
-      else c.view = afterProfile(c);
+      c.view = landingView(c);
       render();
     } else {
       renderChrome();
     }
     return;
   }
+  if (msg.type === "presence") {
+    c.presence = msg;
+    c.panel?.setPresence?.(msg);
+    return;
+  }
   c.boards.handle(msg);
+}
+
+/** Control-board events about me: a facilitator put me in a group, or my own pick landed. */
+function onEvent(c, msg) {
+  if (c !== ctx || msg.board !== c.controlId || msg.result !== "applied") return;
+  const op = msg.op || {};
+  const me = c.me?.participant;
+  if (!me) return;
+  let group = null;
+  if (op.kind === "group.assign" && op.participant === me) group = op.group || "";
+  else if (op.kind === "group.join" && msg.actor?.participant === me) group = op.group || "";
+  if (group === null) return;
+  const changed = group !== c.group;
+  c.group = group;
+  c.me = { ...c.me, group };
+  save(c.sid, { group });
+  if (op.kind === "group.assign" && changed) {
+    c.socket.sendHello(); // the connection speaks for the new group from now on
+    showNotice(group ? t("assignedTo", { group }) : t("assignedNone"));
+    if (c.view === "profile" || c.view === "corners") render();
+  }
+}
+
+/** The control state changed: announcement, timer, and whether this page has to move. */
+function onControl(c) {
+  const ctl = c.boards.mirror(c.controlId).control;
+  if (!ctl || !c.session) return;
+  showAnnouncement(ctl.announcement?.text || "");
+  if (c.group && c.me?.role !== "viewer" && Array.isArray(ctl.groups) && !ctl.groups.includes(c.group)
+      && !hasPendingJoin(c)) {
+    // The facilitator removed or renamed our group: we are in none now (the server dropped us).
+    c.group = "";
+    c.me = { ...c.me, group: "" };
+    save(c.sid, { group: "" });
+    c.socket.sendHello();
+    showNotice(t("groupGone"));
+  }
+  if (c.view === "profile") syncProfileGroups(c, ctl);
+  checkRotation(c, ctl);
+  if (c === ctx && c.view === "corners" && c.renderedOurs !== undefined
+      && c.renderedOurs !== ourCorner(c, ctl)) render();
+  tickTimer();
+}
+
+/** The profile's group list follows the control board's groups (without redrawing the form). */
+function syncProfileGroups(c, ctl) {
+  const select = $("group");
+  if (!select || document.activeElement === select) return;
+  const groups = groupsOf(ctl, c.session);
+  const have = [...select.options].slice(1).map((o) => o.value);
+  if (have.join("\n") === groups.join("\n")) return;
+  const chosen = select.value || c.group;
+  clear(select).append(el("option", { value: "", text: t("noGroup") }),
+    ...groups.map((g) => el("option", { value: g, text: g, selected: g === chosen })));
+}
+
+/** The corner the plan gives this page's group now (marked in the corner picker). */
+function ourCorner(c, ctl) {
+  const role = c.me?.role;
+  return role === "participant" || role === "facilitator" ? cornerFor(ctl, c.group) : null;
+}
+
+function cornerTitle(c, board) {
+  return templatesCache?.get(board.instrument)?.title || board.title || board.instrument;
+}
+
+/**
+ * R21: a new round moves a participant to their group's corner of that round (unless the group
+ * is free or unplanned); a summons moves participants, and viewers on a board, to its corner.
+ * What was seen is remembered per session, so a reload does not move anyone twice.
+ */
+function checkRotation(c, ctl) {
+  const role = c.me?.role;
+  const participant = role === "participant" && !c.projector;
+  const roundChanged = c.seenRound !== null && ctl.round !== c.seenRound;
+  if (ctl.round !== c.seenRound) {
+    c.seenRound = ctl.round;
+    if (!c.projector) save(c.sid, { seenRound: ctl.round });
+  }
+  if (roundChanged) {
+    const corner = participant ? cornerFor(ctl, c.group, ctl.round) : null;
+    const board = corner ? boardOfCorner(c.session, corner) : null;
+    if (board) {
+      moveTo(c, board, t("rotationMove", { n: ctl.round, corner: cornerTitle(c, board) }));
+    } else if (role !== "facilitator") {
+      showNotice(t("roundStarted", { n: ctl.round }));
+    }
+  }
+  const summon = ctl.summon;
+  const seq = summon ? summon.seq : 0;
+  if (seq === c.summonSeq) return;
+  const before = c.summonSeq;
+  c.summonSeq = seq;
+  if (!c.projector) save(c.sid, { summonSeq: seq });
+  if (role === "facilitator") return;
+  if (summon) {
+    const board = boardOfCorner(c.session, summon.corner);
+    if (!board) return;
+    const message = t("summonMove", { corner: cornerTitle(c, board) });
+    if (c.projector) showNotice(message);
+    else if (participant || (role === "viewer" && c.view === "board")) moveTo(c, board, message);
+  } else if (before && !roundChanged && participant) {
+    // The summons is over: back to the group's corner of this round.
+    const corner = cornerFor(ctl, c.group, ctl.round);
+    const board = corner ? boardOfCorner(c.session, corner) : null;
+    if (board) moveTo(c, board, t("summonEnded", { corner: cornerTitle(c, board) }));
+    else showNotice(t("summonOver"));
+  } else if (before && !roundChanged) {
+    showNotice(t("summonOver"));
+  }
+}
+
+function moveTo(c, board, message) {
+  showNotice(message);
+  c.boardId = board.id;
+  save(c.sid, { board: board.id });
+  if (c.view === "profile") { c.landing = board.id; return; }
+  if (c.view === "board" && c.boardView?.board.id === board.id) return;
+  go("board");
 }
 
 function onServerError(c, msg) {
@@ -205,12 +479,24 @@ function onServerError(c, msg) {
   if (msg.code === "store_unavailable" || msg.code === "rate_limited" || msg.code === "not_joined") {
     return; // retried by the board store / after the next welcome
   }
-  toast(t("opRejected", { message: msg.message || msg.code }));
+  // Say what went wrong in the user's language when we know the code; the server's own words
+  // (English, with the detail) follow in brackets.
+  const known = t(`errorCodes.${msg.code}`);
+  const message = typeof known === "string" && known !== `errorCodes.${msg.code}`
+    ? `${known}${msg.message ? ` (${msg.message})` : ""}` : (msg.message || msg.code);
+  toast(t("opRejected", { message }));
 }
 
 /** A session of one working board has no corners to choose: go straight to the board. */
 function afterProfile(c) {
   const boards = c.session?.boards || [];
+  if (c.landing && boards.some((b) => b.id === c.landing)) {
+    // A corner link, a new round or a summons chose the corner while the profile was open.
+    c.boardId = c.landing;
+    c.landing = null;
+    save(c.sid, { board: c.boardId });
+    return "board";
+  }
   if (boards.length === 1) {
     c.boardId = boards[0].id;
     save(c.sid, { board: c.boardId });
@@ -234,30 +520,75 @@ function render() {
     ctx.boardView.destroy();
     ctx.boardView = null;
   }
+  if (ctx.panel) {
+    ctx.panel.destroy();
+    ctx.panel = null;
+  }
   if (!ctx.session) { renderLoading(); return; }
-  const info = ctx.showInfo && ctx.me?.role === "facilitator" ? sessionInfo() : null;
+  const info = ctx.showInfo && ctx.me?.role === "facilitator" && ctx.view !== "overview" ? sessionInfo() : null;
   if (ctx.view === "profile") renderProfile(info);
   else if (ctx.view === "board") renderBoard(info);
+  else if (ctx.view === "overview" && ctx.me?.role === "facilitator") renderOverview();
+  else if (ctx.view === "projector") renderProjector();
   else renderCorners(info);
+}
+
+/** Follow exactly these boards (and the control board); presence counts where people look. */
+function follow(c, boardIds) {
+  const want = new Set([c.controlId, ...boardIds]);
+  for (const id of [...c.boards.subscribed]) if (!want.has(id)) c.boards.unsubscribe(id);
+  for (const id of want) if (!c.boards.subscribed.has(id)) c.boards.subscribe(id);
+}
+
+let templatesCache = null; // instrument id -> template, once loaded
+async function instrumentsById() {
+  const tpl = await templates();
+  templatesCache ??= new Map((tpl.instruments || []).map((i) => [i.id, i]));
+  return templatesCache;
+}
+
+async function renderOverview() {
+  const c = ctx;
+  const byId = await instrumentsById();
+  if (c !== ctx || ctx.view !== "overview") return;
+  ctx.panel?.destroy();
+  follow(c, c.session.boards.map((b) => b.id));
+  const root = el("div", { class: "overview-root" });
+  clear(app).append(root);
+  c.panel = new FacilitatorView({
+    root, session: c.session, store: c.boards, controlId: c.controlId, token: c.token,
+    clock: c.clock, instruments: byId, presence: c.presence,
+    onOpenBoard: (boardId) => {
+      c.boardId = boardId;
+      save(c.sid, { board: boardId });
+      go("board");
+    },
+  });
+}
+
+async function renderProjector() {
+  const c = ctx;
+  const byId = await instrumentsById();
+  if (c !== ctx || ctx.view !== "projector") return;
+  ctx.panel?.destroy();
+  const board = boardOfCorner(c.session, c.projector)
+    || c.session.boards.find((b) => b.id === c.projector);
+  if (!board) {
+    clear(app).append(el("p", { class: "error", role: "alert", text: t("unknownCorner", { corner: c.projector }) }));
+    return;
+  }
+  follow(c, [board.id]);
+  const root = el("div", { class: "projector-root" });
+  clear(app).append(root);
+  c.panel = new ProjectorView({
+    root, session: c.session, board, instrument: byId.get(board.instrument) || null, store: c.boards,
+    controlId: c.controlId, me: c.me, clock: c.clock,
+  });
 }
 
 function renderLoading() {
   renderChrome();
   clear(app).append(el("p", { class: "loading", text: t("connecting") }));
-}
-
-function linkRow(label, value, extraClass) {
-  const input = el("input", { type: "text", readonly: true, value, class: "link-input", "aria-label": label });
-  const copy = el("button", {
-    type: "button", class: "copy", text: t("copy"),
-    onclick: async () => {
-      try { await navigator.clipboard.writeText(value); } catch { input.select(); }
-      copy.textContent = t("copied");
-      setTimeout(() => { copy.textContent = t("copy"); }, 1500);
-    },
-  });
-  return el("div", { class: `link-row ${extraClass || ""}` },
-    el("span", { class: "link-label", text: label }), el("div", { class: "link-field" }, input, copy));
 }
 
 function sessionInfo() {
@@ -279,9 +610,10 @@ function renderProfile(info) {
     type: "text", id: "name", name: "name", maxlength: "60", autocomplete: "nickname",
     placeholder: t("namePlaceholder"), value: ctx.name,
   });
+  const control = ctx.boards.mirror(ctx.controlId).control;
   const group = el("select", { id: "group", name: "group" },
     el("option", { value: "", text: t("noGroup") }),
-    (s.groups || []).map((g) => el("option", { value: g, text: g, selected: g === ctx.group })));
+    groupsOf(control, s).map((g) => el("option", { value: g, text: g, selected: g === ctx.group })));
   const form = el("form", { class: "panel profile", id: "profile-form" },
     el("h1", { text: t("profileTitle") }),
     el("p", { class: "session-title", text: s.title }),
@@ -295,6 +627,10 @@ function renderProfile(info) {
     ctx.group = group.value;
     ctx.profiled = true;
     save(ctx.sid, { name: ctx.name, group: ctx.group, profiled: true });
+    if (ctx.me?.role !== "viewer") {
+      // The control board keeps who is in which group (R21); the hello carries it too.
+      ctx.boards.op(ctx.controlId, { kind: "group.join", group: ctx.group });
+    }
     ctx.socket.sendHello(); // a new hello on the same socket updates who we are
     ctx.view = afterProfile(ctx);
     render();
@@ -305,14 +641,19 @@ function renderProfile(info) {
 
 async function renderCorners(info) {
   const c = ctx;
-  const tpl = await templates();
+  const byId = await instrumentsById();
   if (c !== ctx || ctx.view !== "corners") return;
-  const byId = new Map((tpl.instruments || []).map((i) => [i.id, i]));
+  follow(c, []);
+  const control = c.boards.mirror(c.controlId).control;
+  const ours = ourCorner(c, control);
+  c.renderedOurs = ours;
   const list = el("div", { class: "corners" },
     [...c.session.boards].sort((a, b) => a.corner - b.corner).map((b) => {
       const inst = byId.get(b.instrument);
+      const mine = ours === b.instrument;
       return el("button", {
-        type: "button", class: `corner corner-${b.corner}`, dataset: { board: b.id, corner: String(b.corner) },
+        type: "button", class: `corner corner-${b.corner}${mine ? " is-ours" : ""}`,
+        dataset: { board: b.id, corner: String(b.corner), instrument: b.instrument },
         onclick: () => {
           c.boardId = b.id;
           save(c.sid, { board: b.id });
@@ -320,6 +661,7 @@ async function renderCorners(info) {
         },
       },
       el("span", { class: "corner-num", text: t("corner", { n: b.corner }) }),
+      mine ? el("span", { class: "corner-ours", text: t("yourCorner", { n: control.round }) }) : null,
       el("span", { class: "corner-title", text: inst?.title || b.title }),
       inst?.need ? el("span", { class: "corner-need", text: inst.need }) : null);
     }));
@@ -330,11 +672,10 @@ async function renderBoard(info) {
   const c = ctx;
   const board = c.session.boards.find((b) => b.id === c.boardId);
   if (!board) { go("corners"); return; }
-  const tpl = await templates();
-  if (c !== ctx || ctx.view !== "board") return;
-  const inst = (tpl.instruments || []).find((i) => i.id === board.instrument) || null;
-  for (const id of [...c.boards.subscribed]) if (id !== board.id) c.boards.unsubscribe(id);
-  if (!c.boards.subscribed.has(board.id)) c.boards.subscribe(board.id);
+  const byId = await instrumentsById();
+  if (c !== ctx || ctx.view !== "board" || c.boardId !== board.id) return;
+  const inst = byId.get(board.instrument) || null;
+  follow(c, [board.id]);
   c.boardView?.destroy();
   const root = el("div", { class: "board-root" });
   clear(app).append(...[info, root].filter(Boolean));
@@ -353,7 +694,8 @@ async function createSession(body) {
   save(sid, { token: res.facilitator_token });
   store.set(`vh.code.${res.code}`, sid);
   history.pushState(null, "", `/#t=${res.facilitator_token}`);
-  openSession(res.facilitator_token, { showInfo: true });
+  // A four-corner session opens on the overview (its links panel has the join code and links).
+  openSession(res.facilitator_token, { showInfo: (res.session?.boards || []).length <= 1 });
 }
 
 function home(message) {
@@ -423,18 +765,18 @@ function home(message) {
   );
 }
 
-async function joinByCode(rawCode) {
+async function joinByCode(rawCode, corner = null) {
   const code = rawCode.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
   const sid = store.get(`vh.code.${code}`);
   const saved = sid ? loadSaved(sid) : null;
-  if (saved?.token) { openSession(saved.token); return; }
+  if (saved?.token) { openSession(saved.token, { corner }); return; }
   closeSession();
   renderLoading();
   try {
     const res = await api("GET", `/api/join/${encodeURIComponent(code)}`);
     save(res.session.id, { token: res.token });
     store.set(`vh.code.${code}`, res.session.id);
-    openSession(res.token);
+    openSession(res.token, { corner });
   } catch (err) {
     home(err.status === 404 ? t("joinUnknown", { code }) : t("errorGeneric", { message: err.message }));
   }
@@ -443,9 +785,9 @@ async function joinByCode(rawCode) {
 function route() {
   const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
   const token = hash.get("t");
-  const m = location.pathname.match(/^\/j\/([A-Za-z0-9-]+)\/?$/);
-  if (token) openSession(token);
-  else if (m) joinByCode(m[1]);
+  const m = location.pathname.match(/^\/j\/([A-Za-z0-9-]+)(?:\/([A-Za-z0-9_-]+))?\/?$/);
+  if (token) openSession(token, { projector: hash.get("corner") || null });
+  else if (m) joinByCode(m[1], m[2] || null);
   else if (location.pathname === "/" || location.pathname === "/index.html") home();
   else { closeSession(); renderChrome(); clear(app).append(el("p", { text: t("notFound") })); }
 }

@@ -49,6 +49,9 @@ export class BoardView {
   }
 
   destroy() {
+    // A note being typed when the view goes (a new round moves the page) is kept, not lost.
+    const active = document.activeElement;
+    if (active && this.root.contains(active) && active.classList?.contains("note-editor")) active.blur();
     for (const u of this.unsubs) u();
     for (const tm of this.remoteTimers.values()) clearTimeout(tm);
     this.cancelDrag();

@@ -14,11 +14,13 @@ export class Socket {
    * @param {() => {token: string, name?: string, group?: string}} opts.hello
    * @param {(msg: object) => void} opts.onMessage  every server frame (welcome included)
    * @param {(state: "open"|"connecting"|"offline") => void} opts.onState
+   * @param {(pong: {t: number, server_time: number}) => void} [opts.onPong]  clock samples (R22)
    * @param {string} [opts.url]
    */
-  constructor({ hello, onMessage, onState, url }) {
+  constructor({ hello, onMessage, onState, onPong, url }) {
     this.helloInfo = hello;
     this.onMessage = onMessage;
+    this.onPong = onPong;
     this.onState = onState;
     this.url = url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
     this.ws = null;
@@ -84,7 +86,10 @@ export class Socket {
         this.attempt = 0;
         this._setState("open");
       }
-      if (msg.type === "pong") return;
+      if (msg.type === "pong") {
+        try { this.onPong?.(msg); } catch { /* a clock sample is never worth a broken socket */ }
+        return;
+      }
       this.onMessage?.(msg);
     });
     ws.addEventListener("close", () => {
@@ -133,6 +138,11 @@ export class Socket {
   _stopHeartbeat() {
     clearInterval(this.pingTimer);
     this.pingTimer = null;
+  }
+
+  /** One ping now: its pong is a sample of the server's clock. */
+  ping() {
+    return this.send({ type: "ping", t: Date.now() / 1000 });
   }
 
   sendHello() {

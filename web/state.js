@@ -148,7 +148,7 @@ export function applyOp(notes, op, meta = {}) {
       notes.set(op.note, {
         id: op.note, zone: op.zone, text: op.text ?? "", color: op.color || "yellow",
         x: op.x ?? 0, y: op.y ?? 0, author: meta.participant || "", author_name: meta.name || "",
-        group: meta.group || "", created_seq: meta.seq ?? Infinity,
+        group: meta.group || "", round: meta.round ?? 0, created_seq: meta.seq ?? Infinity,
       });
       return true;
     case "note.edit":
@@ -179,6 +179,7 @@ export class BoardMirror {
     this.notes = new Map(); // confirmed by the server
     this.extra = emptyExtra(); // confirmed columns, partners, flags, reflections, scores
     this.pending = new Map(); // op id -> {id, op, ackSeq: number|null, sent: bool}
+    this.control = null; // the control board only: the public control state (R20)
   }
 
   /** The notes as this client shows them: confirmed + own pending ops. */
@@ -216,6 +217,7 @@ export class BoardMirror {
     this.seq = frame.seq;
     this.notes = new Map((frame.state?.notes || []).map((n) => [n.id, n]));
     this.extra = extraFromState(frame.state || {});
+    if (frame.state?.control) this.control = frame.state.control;
     this.loaded = true;
     this._prune();
   }
@@ -225,8 +227,10 @@ export class BoardMirror {
     if (frame.seq <= this.seq) return "old";
     if (frame.seq !== this.seq + 1) return "gap";
     this.seq = frame.seq;
+    // Control board: every event carries the whole state after it; never re-implement the rules.
+    if (frame.after) this.control = frame.after;
     if (frame.result === "applied" && frame.op) {
-      const meta = { ...(frame.actor || {}), seq: frame.seq };
+      const meta = { ...(frame.actor || {}), seq: frame.seq, round: frame.round };
       if (isNoteOp(frame.op)) applyOp(this.notes, frame.op, meta);
       else applyExtra(this.extra, frame.op, meta);
     }
@@ -272,6 +276,7 @@ export class BoardStore {
     this.listeners = new Set();
     this.dragListeners = new Set();
     this.errorListeners = new Set();
+    this.eventListeners = new Set();
     this.writable = true;
     this.participant = "";
   }
@@ -288,6 +293,8 @@ export class BoardStore {
   onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
   onDrag(fn) { this.dragListeners.add(fn); return () => this.dragListeners.delete(fn); }
   onError(fn) { this.errorListeners.add(fn); return () => this.errorListeners.delete(fn); }
+  /** Every new event (in seq order, after it is applied to the mirror). */
+  onEvent(fn) { this.eventListeners.add(fn); return () => this.eventListeners.delete(fn); }
   _changed(boardId) { for (const fn of this.listeners) fn(boardId); }
 
   subscribe(boardId) {
@@ -348,6 +355,7 @@ export class BoardStore {
           if (r === "resync") m.epoch = null;
           this.subscribe(msg.board);
         }
+        if (r === "ok") for (const fn of this.eventListeners) fn(msg);
         this._changed(msg.board);
         break;
       }
@@ -391,7 +399,8 @@ export class BoardStore {
 
   _error(msg) {
     // An error that answers one of our ops: drop it, unless it may succeed later.
-    const retryLater = msg.code === "store_unavailable" || msg.code === "rate_limited";
+    const retryLater = msg.code === "store_unavailable" || msg.code === "rate_limited"
+      || msg.code === "not_joined";
     if (msg.ref) {
       for (const m of this.mirrors.values()) {
         const p = m.pending.get(msg.ref);

@@ -1,0 +1,24 @@
+// Small shared pieces of the session views (links with a copy button).
+
+import { el } from "./html.js";
+import { t } from "./i18n.js";
+
+/** A labelled read-only link field with a copy button. */
+export function linkRow(label, value, extraClass = "") {
+  const input = el("input", { type: "text", readonly: true, value, class: "link-input", "aria-label": label });
+  const copy = el("button", {
+    type: "button", class: "copy", text: t("copy"),
+    onclick: async () => {
+      try { await navigator.clipboard.writeText(input.value); } catch { input.select(); }
+      copy.textContent = t("copied");
+      setTimeout(() => { copy.textContent = t("copy"); }, 1500);
+    },
+  });
+  return el("div", { class: `link-row ${extraClass}`.trim() },
+    el("span", { class: "link-label", text: label }), el("div", { class: "link-field" }, input, copy));
+}
+
+/** Set an input's value unless someone is typing in it. */
+export function setIfIdle(input, value) {
+  if (document.activeElement !== input && input.value !== value) input.value = value;
+}
