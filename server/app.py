@@ -23,7 +23,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from . import archive, archivist, protocol, qr, roles, templates
+from . import archive, archivist, protocol, qr, roles, suggest, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
 from .board import Actor, BoardState
@@ -36,11 +36,13 @@ from .protocol import (
     Error,
     ErrorCode,
     Hello,
+    NoteCluster,
     OpFrame,
     Ping,
     Pong,
     Subscribe,
     Unsubscribe,
+    VoteCast,
     Welcome,
 )
 from .ratelimit import TokenBucket
@@ -202,6 +204,37 @@ class Server:
         if isinstance(rec, Response):
             return rec
         return JSONResponse({"code": rec.code, **self._links(rec, self._base_url(request))})
+
+    async def suggestions(self, request: Request) -> Response:
+        """R29: suggested clusters for the unclustered notes of one station, over every board
+        of the session (or one, with ``board=``). The facilitator accepts, edits or rejects
+        each; nothing changes until they send the cluster ops."""
+        rec = await self._authorised(request, "facilitator")
+        if isinstance(rec, Response):
+            return rec
+        station = request.query_params.get("station", "")
+        only = request.query_params.get("board")
+        try:
+            control = await self.hub.room(rec, rec.control_id)
+            ctl = control.state.control if control is not None else None
+            notes: list[tuple[str, str]] = []
+            texts: dict[str, dict[str, str]] = {}
+            for info in rec.boards:
+                if only and info.id != only:
+                    continue
+                room = await self.hub.room(rec, info.id)
+                assert room is not None
+                for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
+                    clustered = ctl is not None and ctl.resolve(note.cluster) is not None
+                    if note.zone == station and not clustered and not note.hidden:
+                        key = f"{info.id}/{note.id}"
+                        notes.append((key, note.text))
+                        texts[key] = {"board": info.id, "note": note.id, "text": note.text}
+        except StoreUnavailable as exc:
+            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+        found = suggest.suggest(notes)
+        return JSONResponse({"station": station, "clusters": [
+            {"title": s.title, "notes": [texts[k] for k in s.keys]} for s in found]})
 
     async def qr_code(self, request: Request) -> Response:
         """The QR code of a session's join link, or of one corner's (``/j/CODE/corner``)."""
@@ -420,10 +453,12 @@ class Server:
                 return
             if ctl is not None:
                 round_ = ctl.round
-                group = ctl.group_of(actor.participant) or actor.group
+                group = ctl.group_of(actor.participant) or (
+                    actor.group if actor.group in ctl.groups else "")
                 if group != actor.group:
                     actor = replace(actor, group=group)
-        error = room.check(frame.op)
+        error = room.check(frame.op, actor) or await self._cross_board_check(
+            session, room, frame.op)
         if error is not None:
             # A retry of an op that is already stored gets its first answer (R5).
             try:
@@ -451,6 +486,32 @@ class Server:
                 self._after_control(session, frame.op, round_)
 
         future.add_done_callback(answer)
+
+    async def _cross_board_check(self, session: SessionRecord, room: Room, op: Any
+                                 ) -> tuple[ErrorCode, str] | None:
+        """Checks that need two boards: a note's cluster (control board) must be of the note's
+        station (R26); a dot must go to a note that is on its board and in the vote's scope
+        (R27)."""
+        if isinstance(op, NoteCluster) and op.cluster is not None:
+            control = await self.hub.room(session, session.control_id)
+            ctl = control.state.control if control is not None else None
+            note = room.state.notes.get(op.note)
+            if ctl is None or ctl.resolve(op.cluster) != op.cluster:
+                return "unknown_cluster", f"cluster {op.cluster!r} is not (or no longer) there"
+            station = ctl.clusters[op.cluster]["station"]
+            if note is not None and note.zone != station:
+                return "unknown_cluster", (f"cluster {op.cluster!r} belongs to {station!r}, "
+                                           f"the note is in {note.zone!r}")
+        if isinstance(op, VoteCast):
+            ctl = room.state.control
+            target = await self.hub.room(session, op.board) if op.board != room.board_id else None
+            note = target.state.notes.get(op.note) if target is not None else None
+            if target is None or target.state.control is not None or note is None:
+                return "unknown_note", f"note {op.note!r} is not on board {op.board!r}"
+            vote = ctl.votes.get(op.vote) if ctl is not None else None
+            if vote is not None and vote["station"] and note.zone != vote["station"]:
+                return "unknown_note", f"this vote is on {vote['station']!r} notes only"
+        return None
 
     def _after_control(self, session: SessionRecord, op: Any, round_before: int) -> None:
         """R24: the server archives a snapshot by itself at each round's end and at closing.
@@ -518,6 +579,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/qr/{code}.{fmt}", server.qr_code),
         Route("/qr/{code}/{corner}.{fmt}", server.qr_code),
         Route("/api/sessions/{sid}/links", server.session_links),
+        Route("/api/sessions/{sid}/suggest", server.suggestions),
         Route("/s/{sid}/{name}", server.index),
         *ArchiveAPI(server).routes(),
         Route("/healthz", server.healthz),

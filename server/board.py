@@ -16,17 +16,22 @@ from . import rotation
 from .protocol import (
     BOARD_OP,
     CONTROL_KINDS,
+    BoardModeSet,
     BoardOp,
+    ClusterUndo,
     ColumnAdd,
     ColumnMove,
     ColumnRename,
     ErrorCode,
     FlagSet,
     NoteAdd,
+    NoteCluster,
     NoteColor,
     NoteDelete,
     NoteEdit,
+    NoteHide,
     NoteMove,
+    NoteRestore,
     PartnerName,
     ReflectionAdd,
     ScoreSet,
@@ -114,6 +119,8 @@ class Note:
     updated_seq: int
     created_ts: float
     updated_ts: float
+    cluster: str | None = None  # a cluster of the session's control board (R26)
+    hidden: bool = False  # hidden by a facilitator (R28)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -152,6 +159,8 @@ class Score:
 FIRST_REFLECTION = {"id": "r1", "title": "Reflectie 1"}
 MAX_COLUMNS = 50
 MAX_REFLECTIONS = 20
+# Cluster edits a participant can undo, per board (and on the control board).
+UNDO_DEPTH = 50
 
 
 @dataclass(slots=True)
@@ -175,6 +184,11 @@ class BoardState:
     reflections: list[dict[str, str]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
     control: rotation.Control | None = None
+    mode: str = "open"  # open | hidden (until reveal) | locked (R28)
+    # Deleted notes as they were, so a facilitator can restore them (R28).
+    trash: dict[str, Note] = field(default_factory=dict)
+    # Per participant, their note.cluster moves as (note, cluster before): for undo (R26).
+    undo: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.spec.layout == "control" and self.control is None:
@@ -193,6 +207,7 @@ class BoardState:
     def _extras(self) -> dict[str, Any]:
         return {
             "layout": self.spec.layout,
+            "mode": self.mode,
             "columns": [dict(c) for c in self.columns],
             "partners": dict(self.partners),
             "flags": [{"flag": f, "level": lv} for f, lv in sorted(self.flags)],
@@ -215,6 +230,8 @@ class BoardState:
             "noops": [[s, r] for s, r in self.noops.items()],
             **self._extras(),
             **({"control": self.control.to_dict()} if self.control else {}),
+            "trash": [n.to_dict() for n in self.trash.values()],
+            "undo": {p: [list(u) for u in moves] for p, moves in self.undo.items()},
         }
 
     def public_dict(self) -> dict[str, Any]:
@@ -237,6 +254,12 @@ class BoardState:
             note = Note(**raw)
             state.notes[note.id] = note
         state.deleted = set(data.get("deleted", ()))
+        state.mode = str(data.get("mode", "open"))
+        for raw in data.get("trash", ()):
+            note = Note(**raw)
+            state.trash[note.id] = note
+        state.undo = {p: [(str(n), c) for n, c in moves]
+                      for p, moves in data.get("undo", {}).items()}
         state.noops = OrderedDict((int(s), str(r)) for s, r in data.get("noops", ()))
         state.columns = [dict(c) for c in data.get("columns", ())]
         state.partners.update(data.get("partners", {}))
@@ -250,25 +273,45 @@ class BoardState:
         return state
 
 
-def check(state: BoardState, op: BoardOp) -> tuple[ErrorCode, str] | None:
+def check(state: BoardState, op: BoardOp, actor: Actor | None = None
+          ) -> tuple[ErrorCode, str] | None:
     """Reject, before it is stored, an op that could never fit this board (R12).
 
     Ops on a note that existed but was deleted pass: they are stored and become no-ops (R10),
-    because a client that raced a delete did nothing wrong.
+    because a client that raced a delete did nothing wrong. With the sender's ``actor`` the
+    board's mode and the sender's undo history are checked too.
     """
+    if actor is not None and _locked_for(state, actor):
+        return "board_locked", "this board is locked: only a facilitator may change it"
     if isinstance(op, NoteAdd):
         if op.note in state.notes or op.note in state.deleted:
             return "duplicate_note", f"note {op.note!r} already exists on this board"
         if not state.zone_ok(op.zone):
             return "unknown_zone", f"zone {op.zone!r} is not part of this board"
         return None
-    if isinstance(op, NoteEdit | NoteColor | NoteMove | NoteDelete):
+    if isinstance(op, NoteEdit | NoteColor | NoteMove | NoteDelete | NoteCluster | NoteHide):
         if op.note not in state.notes and op.note not in state.deleted:
             return "unknown_note", f"note {op.note!r} is not on this board"
         if isinstance(op, NoteMove) and op.zone is not None and not state.zone_ok(op.zone):
             return "unknown_zone", f"zone {op.zone!r} is not part of this board"
         return None
-    return _check_instrument(state, op)
+    if isinstance(op, NoteRestore | BoardModeSet) and state.control is not None:
+        return "wrong_layout", f"{op.kind} belongs on a board with notes"
+    if isinstance(op, NoteRestore):
+        if op.note not in state.trash:
+            return "unknown_note", f"note {op.note!r} is not among the deleted notes"
+        return None
+    if isinstance(op, BoardModeSet):
+        return None
+    if isinstance(op, ClusterUndo) and state.control is None:
+        if actor is not None and not state.undo.get(actor.participant):
+            return "nothing_to_undo", "no cluster move of yours on this board to undo"
+        return None
+    return _check_instrument(state, op, actor)
+
+
+def _locked_for(state: BoardState, actor: Actor) -> bool:
+    return state.mode == "locked" and actor.role != "facilitator" and state.control is None
 
 
 _LAYOUT_OF = {
@@ -278,12 +321,14 @@ _LAYOUT_OF = {
 }
 
 
-def _check_instrument(state: BoardState, op: BoardOp) -> tuple[ErrorCode, str] | None:
-    layout = "control" if op.kind in CONTROL_KINDS else _LAYOUT_OF[op.kind]
+def _check_instrument(state: BoardState, op: BoardOp, actor: Actor | None = None
+                      ) -> tuple[ErrorCode, str] | None:
+    layout = ("control" if op.kind in CONTROL_KINDS | {"cluster.undo"}
+              else _LAYOUT_OF.get(op.kind, "notes"))
     if state.spec.layout != layout:
         return "wrong_layout", f"{op.kind} belongs on a {layout} board, this is {state.spec.layout}"
     if state.control is not None:
-        return rotation.check(state.control, op)
+        return rotation.check(state.control, op, actor.participant if actor else None)
     if isinstance(op, ColumnAdd):
         if any(c["id"] == op.column for c in state.columns):
             return "unknown_anchor", f"column {op.column!r} already exists"
@@ -326,8 +371,13 @@ def apply(state: BoardState, entry: Entry) -> Outcome:
 
 def _apply(state: BoardState, entry: Entry) -> Outcome:
     op = entry.op
-    if not isinstance(op, NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete):
-        error = _check_instrument(state, op)
+    if _locked_for(state, entry.actor):
+        return Outcome("noop", "board_locked")  # locked after this op passed its check
+    if isinstance(op, NoteRestore | BoardModeSet | ClusterUndo) and state.control is None:
+        return _apply_moderation(state, entry, op)
+    if not isinstance(op, NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | NoteCluster
+                      | NoteHide):
+        error = _check_instrument(state, op, entry.actor)
         if error is not None:
             return Outcome("noop", error[0])
         _apply_instrument(state, entry, op)
@@ -368,12 +418,44 @@ def _apply(state: BoardState, entry: Entry) -> Outcome:
             note.zone = op.zone
         note.x, note.y = op.x, op.y
     elif isinstance(op, NoteDelete):
-        del state.notes[op.note]
+        state.trash[op.note] = state.notes.pop(op.note)
         state.deleted.add(op.note)
         return APPLIED
+    elif isinstance(op, NoteCluster):
+        moves = state.undo.setdefault(entry.actor.participant, [])
+        moves.append((note.id, note.cluster))
+        del moves[:-UNDO_DEPTH]
+        note.cluster = op.cluster
+    elif isinstance(op, NoteHide):
+        note.hidden = op.hidden
     note.updated_seq = entry.seq
     note.updated_ts = entry.ts
     return APPLIED
+
+
+def _apply_moderation(state: BoardState, entry: Entry,
+                      op: NoteRestore | BoardModeSet | ClusterUndo) -> Outcome:
+    if isinstance(op, BoardModeSet):
+        state.mode = op.mode
+        return APPLIED
+    if isinstance(op, NoteRestore):
+        note = state.trash.pop(op.note, None)
+        if note is None:
+            return Outcome("noop", "unknown_note")
+        state.deleted.discard(op.note)
+        state.notes[op.note] = note
+        note.updated_seq, note.updated_ts = entry.seq, entry.ts
+        return APPLIED
+    # cluster.undo: the sender's last note.cluster whose note is still there goes back
+    moves = state.undo.get(entry.actor.participant, [])
+    while moves:
+        note_id, before = moves.pop()
+        target = state.notes.get(note_id)
+        if target is not None:
+            target.cluster = before
+            target.updated_seq, target.updated_ts = entry.seq, entry.ts
+            return APPLIED
+    return Outcome("noop", "nothing_to_undo")
 
 
 def _apply_instrument(state: BoardState, entry: Entry, op: BoardOp) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 
 from . import board as rules
-from . import presence
+from . import presence, visibility
 from .auth import Grant
 from .board import Actor, BoardState, Entry, Outcome
 from .protocol import (
@@ -36,6 +36,7 @@ from .protocol import (
     Replay,
     State,
     Status,
+    VoteCast,
 )
 from .rotation import Control
 from .session import BoardInfo, SessionRecord
@@ -55,6 +56,8 @@ REPLAY_WINDOW = 2000
 MAX_BATCH = 256
 # A state snapshot is written every this many ops, so start-up replays at most this many.
 SNAPSHOT_EVERY = 500
+# R27: the actor of an anonymous vote as every receiver sees it.
+ANONYMOUS = {"participant": "", "name": "", "group": "", "role": "participant"}
 # R23: presence is counted and sent to facilitators this often (only when it changed).
 PRESENCE_TICK_S = 1.0
 # With a shared store, a process's published presence counts this long without an update.
@@ -130,6 +133,8 @@ class Room:
         self._state_cache: tuple[int, str] | None = None
         self._snapshot_seq = state.seq
         self._catch_up_lock = asyncio.Lock()
+        # The last seq after which participants may read other texts than before (R28).
+        self.reveal_seq = 0
 
     @classmethod
     async def load(cls, hub: Hub, info: BoardInfo) -> Room:
@@ -181,28 +186,46 @@ class Room:
 
     def _apply(self, entry: Entry) -> Outcome:
         outcome = rules.apply(self.state, entry)
-        text = encode(
-            Event(
-                board=self.board_id,
-                epoch=self.epoch,
-                seq=entry.seq,
-                id=entry.op_id,
-                actor=entry.actor.to_dict(),
-                ts=entry.ts,
-                round=entry.round,
-                op=entry.op.model_dump(mode="json"),
-                result=outcome.result,
-                reason=outcome.reason,
-                after=self.state.control.public() if self.state.control else None,
-            )
-        )
-        self._fan_out(entry.seq, text)
+        op = entry.op.model_dump(mode="json")
+        actor = entry.actor.to_dict()
+        ctl = self.state.control
+        if ctl is not None and isinstance(entry.op, VoteCast):
+            vote = ctl.votes.get(entry.op.vote)
+            if vote is None or vote["anonymous"]:
+                actor = dict(ANONYMOUS)  # R27: who voted is not sent to anyone
+        event = Event(board=self.board_id, epoch=self.epoch, seq=entry.seq, id=entry.op_id,
+                      actor=actor, ts=entry.ts, round=entry.round, op=op,
+                      result=outcome.result, reason=outcome.reason,
+                      after=ctl.public() if ctl is not None else None)
+        redacted, author = None, None
+        if outcome.result == "applied" and op["kind"] in visibility.TEXT_KINDS:
+            note = self.state.notes.get(op["note"])
+            if note is not None and visibility.text_hidden(self.state, note):
+                author = note.author
+                redacted = encode(event.model_copy(update={"op": {**op, "text": ""},
+                                                           "redacted": True}))
+        self._fan_out(entry.seq, encode(event), redacted, author)
+        if outcome.result == "applied" and op["kind"] in visibility.VISIBILITY_KINDS:
+            self.reveal_seq = entry.seq
+            for conn in self.subscribers:
+                if not self._sees_all(conn):
+                    conn.send(self.state_frame_for(conn))
         return outcome
 
-    def _fan_out(self, seq: int, text: str) -> None:
+    def _fan_out(self, seq: int, text: str, redacted: str | None = None,
+                 author: str | None = None) -> None:
         self.recent.append((seq, text))
         for conn in self.subscribers:
-            conn.send(text)
+            if redacted is not None and not self._sees_all(conn, author):
+                conn.send(redacted)
+            else:
+                conn.send(text)
+
+    @staticmethod
+    def _sees_all(conn: Connection, author: str | None = None) -> bool:
+        if conn.grant is None or conn.actor is None:
+            return False
+        return visibility.sees_all(conn.grant.role, conn.actor.participant, author)
 
     async def _follow(self) -> None:
         """For shared stores: apply what other processes append, as it arrives."""
@@ -219,11 +242,11 @@ class Room:
 
     # --- ops from clients ---------------------------------------------------------------------
 
-    def check(self, op: BoardOp) -> tuple[ErrorCode, str] | None:
+    def check(self, op: BoardOp, actor: Actor | None = None) -> tuple[ErrorCode, str] | None:
         """R12, counting ops that are queued but not stored yet."""
         if isinstance(op, NoteAdd) and op.note in self._pending_adds:
             return "duplicate_note", f"note {op.note!r} already exists on this board"
-        error = rules.check(self.state, op)
+        error = rules.check(self.state, op, actor)
         if error and error[0] == "unknown_note" and getattr(op, "note", "") in self._pending_adds:
             return None
         return error
@@ -305,7 +328,9 @@ class Room:
         self.subscribers.add(conn)
         conn.boards.add(self.board_id)
         mode = "state"
-        if epoch == self.epoch and seq <= self.state.seq:
+        filtered = not self._sees_all(conn) and (
+            self.reveal_seq > seq or visibility.redacting(self.state))
+        if epoch == self.epoch and seq <= self.state.seq and not filtered:
             if seq == self.state.seq:
                 mode = "replay"
             elif self.recent and self.recent[0][0] <= seq + 1:
@@ -314,7 +339,7 @@ class Room:
                     if s > seq:
                         conn.send(text)
         if mode == "state":
-            conn.send(self.state_frame())
+            conn.send(self.state_frame_for(conn))
         conn.send(encode(Replay(board=self.board_id, epoch=self.epoch, seq=self.state.seq)))
         return mode
 
@@ -329,6 +354,15 @@ class Room:
                                 state=self.state.public_dict()))
             cached = self._state_cache = (self.state.seq, text)
         return cached[1]
+
+    def state_frame_for(self, conn: Connection) -> str:
+        """The state as this subscriber may read it (R28)."""
+        if self._sees_all(conn) or not visibility.redacting(self.state):
+            return self.state_frame()
+        participant = conn.actor.participant if conn.actor is not None else ""
+        public = visibility.redact_public(self.state, self.state.public_dict(), participant)
+        return encode(State(board=self.board_id, epoch=self.epoch, seq=self.state.seq,
+                            state=public))
 
     # --- presence ------------------------------------------------------------------------------
 
@@ -439,7 +473,8 @@ class Hub:
             if grant.role == "facilitator" and control_id in conn.boards:
                 watchers.setdefault(grant.session, []).append(conn)
             ctl = self.control_of(grant.session)
-            group = (ctl.group_of(actor.participant) if ctl else None) or actor.group
+            group = (ctl.group_of(actor.participant) if ctl else None) or (
+                actor.group if ctl is None or actor.group in ctl.groups else "")
             people.setdefault(grant.session, []).append(presence.person(
                 actor.participant, actor.name, group, grant.role,
                 (b for b in conn.boards if b != control_id)))

@@ -136,6 +136,105 @@ class ScoreSet(Frame):
     note: Annotated[str, StringConstraints(max_length=500)] = ""
 
 
+# --- clustering, voting, moderation (R26-R29) ------------------------------------------------
+
+BoardMode = Literal["open", "hidden", "locked"]
+MAX_BUDGET = 50
+
+
+class NoteCluster(Frame):
+    """Facilitator: put a note in a cluster of the session, or (``None``) take it out."""
+
+    kind: Literal["note.cluster"]
+    note: Id
+    cluster: Id | None = None
+
+
+class NoteHide(Frame):
+    """Facilitator: hide a note from participants (moderation), or show it again."""
+
+    kind: Literal["note.hide"]
+    note: Id
+    hidden: bool = True
+
+
+class NoteRestore(Frame):
+    """Facilitator: bring back a deleted note as it was."""
+
+    kind: Literal["note.restore"]
+    note: Id
+
+
+class BoardModeSet(Frame):
+    """Facilitator: open, hidden until reveal (others' texts are not sent), or locked."""
+
+    kind: Literal["board.mode"]
+    mode: BoardMode
+
+
+class ClusterUndo(Frame):
+    """Undo the sender's last cluster edit: on a board its last note.cluster, on the control
+    board its last cluster.add/rename/merge/remove."""
+
+    kind: Literal["cluster.undo"]
+
+
+class ClusterAdd(Frame):
+    kind: Literal["cluster.add"]
+    cluster: Id
+    station: Id
+    title: Title = ""
+
+
+class ClusterRename(Frame):
+    kind: Literal["cluster.rename"]
+    cluster: Id
+    title: Title
+
+
+class ClusterMerge(Frame):
+    """``cluster``'s notes count as ``into``'s from now on (undo splits them again)."""
+
+    kind: Literal["cluster.merge"]
+    cluster: Id
+    into: Id
+
+
+class ClusterRemove(Frame):
+    """The cluster goes; its notes stay, unclustered."""
+
+    kind: Literal["cluster.remove"]
+    cluster: Id
+
+
+class VoteOpen(Frame):
+    """Dot voting on one board or one station (or both): ``budget`` dots per participant, at
+    most ``cap`` of them on one note."""
+
+    kind: Literal["vote.open"]
+    vote: Id
+    board: Id | None = None
+    station: Id | None = None
+    budget: Annotated[int, Field(ge=1, le=MAX_BUDGET)] = 5
+    cap: Annotated[int, Field(ge=1, le=MAX_BUDGET)] = 2
+    anonymous: bool = True
+
+
+class VoteClose(Frame):
+    kind: Literal["vote.close"]
+    vote: Id
+
+
+class VoteCast(Frame):
+    """A participant puts a dot on a note (``delta`` 1) or takes one back (-1)."""
+
+    kind: Literal["vote.cast"]
+    vote: Id
+    board: Id
+    note: Id
+    delta: Literal[1, -1] = 1
+
+
 # --- the session's control board: groups, rotation plan, round timer (R19-R23) ---------------
 
 # Group names are shown and typed by people ("Groep 1", "Online"), so they are not ids.
@@ -239,11 +338,14 @@ class SessionClose(Frame):
 
 
 ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerPause | TimerAdd
-             | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon | SessionClose)
+             | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon | SessionClose
+             | ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | VoteOpen | VoteClose
+             | VoteCast)
 
 BoardOp = Annotated[
     NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | ColumnAdd | ColumnRename
-    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | ControlOp,
+    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster | NoteHide
+    | NoteRestore | BoardModeSet | ClusterUndo | ControlOp,
     Field(discriminator="kind"),
 ]
 CONTROL_KINDS: frozenset[str] = frozenset(
@@ -333,6 +435,13 @@ ErrorCode = Literal[
     "bad_plan",
     "no_such_round",
     "session_closed",
+    "unknown_cluster",
+    "nothing_to_undo",
+    "unknown_vote",
+    "vote_closed",
+    "over_budget",
+    "over_cap",
+    "board_locked",
     "duplicate_note",
     "text_too_long",
     "rate_limited",
@@ -384,6 +493,8 @@ class Event(Frame):
     reason: str | None = None
     # Control board only: the session's control state after this op (R20).
     after: dict[str, Any] | None = None
+    # The note's text was withheld from this receiver (R28).
+    redacted: bool | None = None
 
 
 class State(Frame):

@@ -13,13 +13,16 @@ PARTICIPANT_KINDS: frozenset[str] = frozenset({
     "note.add", "note.edit", "note.color", "note.move", "note.delete",
     "column.add", "column.rename", "column.move",
     "partner.name", "flag.set", "reflection.add", "score.set",
-    "group.join",
+    "group.join", "vote.cast",
 })
 
 FACILITATOR_KINDS: frozenset[str] = PARTICIPANT_KINDS | frozenset({
     "groups.set", "group.assign", "plan.set",
     "timer.start", "timer.pause", "timer.add", "timer.set", "timer.chime",
     "round.next", "round.set", "announce", "summon", "session.close",
+    "note.cluster", "note.hide", "note.restore", "board.mode",
+    "cluster.add", "cluster.rename", "cluster.merge", "cluster.remove", "cluster.undo",
+    "vote.open", "vote.close",
 })
 
 ALLOWED: dict[Role, frozenset[str]] = {

@@ -17,6 +17,11 @@ from typing import Any
 from .protocol import (
     Announce,
     BoardOp,
+    ClusterAdd,
+    ClusterMerge,
+    ClusterRemove,
+    ClusterRename,
+    ClusterUndo,
     ErrorCode,
     GroupAssign,
     GroupJoin,
@@ -31,9 +36,15 @@ from .protocol import (
     TimerPause,
     TimerSet,
     TimerStart,
+    VoteCast,
+    VoteClose,
+    VoteOpen,
 )
 
 Plan = list[dict[str, str]]
+MAX_CLUSTERS = 200
+MAX_VOTES = 50
+UNDO_DEPTH = 50
 
 
 def round_robin(groups: list[str], corners: tuple[str, ...],
@@ -71,6 +82,15 @@ class Control:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     # participant id -> group, as picked by the participant or assigned by the facilitator.
     members: dict[str, str] = field(default_factory=dict)
+    # Clusters of the session, per station, shared by all boards (R26):
+    # id -> {station, title, into (merged into another cluster) or None, removed}
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Per participant, how to undo their cluster edits: (cluster id, (field, value before));
+    # field "" undoes an add.
+    cluster_undo: dict[str, list[tuple[str, tuple[str, Any]]]] = field(default_factory=dict)
+    # Dot votes (R27): id -> {board, station, budget, cap, anonymous, open,
+    # casts: {participant: {"<board>/<note>": dots}}}
+    votes: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def fresh(cls, corners: tuple[str, ...], groups: tuple[str, ...], round_s: int) -> Control:
@@ -111,10 +131,31 @@ class Control:
             "summon": dict(self.summon) if self.summon else None,
             "closed": self.closed,
             "rounds": [dict(r) for r in self.rounds],
+            "clusters": {cid: dict(c) for cid, c in self.clusters.items()},
+            "votes": {vid: vote_public(v) for vid, v in self.votes.items()},
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.public(), "members": dict(self.members)}
+        return {
+            **self.public(),
+            "members": dict(self.members),
+            "votes": {vid: _copy_vote(v) for vid, v in self.votes.items()},
+            "cluster_undo": {p: [[cid, name, before] for cid, (name, before) in moves]
+                             for p, moves in self.cluster_undo.items()},
+        }
+
+    def resolve(self, cluster: str | None) -> str | None:
+        """The cluster a note really is in: merges followed, removed clusters are none."""
+        seen = set()
+        while cluster is not None and cluster not in seen:
+            seen.add(cluster)
+            record = self.clusters.get(cluster)
+            if record is None or record["removed"]:
+                return None
+            if record["into"] is None:
+                return cluster
+            cluster = record["into"]
+        return None
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Control:
@@ -135,11 +176,45 @@ class Control:
             closed=bool(data.get("closed", False)),
             rounds=[dict(r) for r in data.get("rounds", ())],
             members=dict(data.get("members", {})),
+            clusters={cid: dict(c) for cid, c in data.get("clusters", {}).items()},
+            cluster_undo={p: [(str(cid), (str(name), before)) for cid, name, before in moves]
+                          for p, moves in data.get("cluster_undo", {}).items()},
+            votes={vid: _copy_vote(v) for vid, v in data.get("votes", {}).items()
+                   if "casts" in v},
         )
 
 
-def check(ctl: Control, op: BoardOp) -> tuple[ErrorCode, str] | None:
-    """Refuse, with the reason, an op that names groups, corners or rounds that do not exist."""
+def _copy_vote(v: dict[str, Any]) -> dict[str, Any]:
+    return {**v, "casts": {p: dict(c) for p, c in v.get("casts", {}).items()}}
+
+
+def vote_public(v: dict[str, Any]) -> dict[str, Any]:
+    """Totals per note, sorted by dots; who voted only when the vote is not anonymous."""
+    totals: dict[str, int] = {}
+    for casts in v["casts"].values():
+        for key, n in casts.items():
+            totals[key] = totals.get(key, 0) + n
+    out = {k: v[k] for k in ("board", "station", "budget", "cap", "anonymous", "open")}
+    out["totals"] = dict(sorted(((k, n) for k, n in totals.items() if n > 0),
+                                key=lambda kv: (-kv[1], kv[0])))
+    out["voters"] = len([p for p, c in v["casts"].items() if any(c.values())])
+    if not v["anonymous"]:
+        out["by"] = {p: {k: n for k, n in c.items() if n} for p, c in v["casts"].items()}
+    return out
+
+
+def dots_of(v: dict[str, Any], participant: str) -> int:
+    return sum(v["casts"].get(participant, {}).values())
+
+
+def check(ctl: Control, op: BoardOp, participant: str | None = None
+          ) -> tuple[ErrorCode, str] | None:
+    """Refuse, with the reason, an op that names groups, corners, rounds, clusters or votes
+    that do not exist, or a dot past the budget or cap (``participant`` is the sender)."""
+    if isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | ClusterUndo):
+        return _check_cluster(ctl, op, participant)
+    if isinstance(op, VoteOpen | VoteClose | VoteCast):
+        return _check_vote(ctl, op, participant)
     if isinstance(op, GroupsSet):
         if len(set(op.groups)) != len(op.groups):
             return "bad_frame", "group names must be different from each other"
@@ -156,6 +231,61 @@ def check(ctl: Control, op: BoardOp) -> tuple[ErrorCode, str] | None:
             return "no_such_round", f"the plan has {len(ctl.plan)} rounds, not {op.round}"
     elif isinstance(op, Summon) and op.corner is not None and op.corner not in ctl.corners:
         return "unknown_corner", f"corner {op.corner!r} is not one of {list(ctl.corners)}"
+    return None
+
+
+def _check_cluster(ctl: Control, op: BoardOp, participant: str | None
+                   ) -> tuple[ErrorCode, str] | None:
+    if isinstance(op, ClusterAdd):
+        if op.cluster in ctl.clusters:
+            return "unknown_cluster", f"cluster {op.cluster!r} already exists"
+        if len(ctl.clusters) >= MAX_CLUSTERS:
+            return "unknown_cluster", f"a session has at most {MAX_CLUSTERS} clusters"
+        return None
+    if isinstance(op, ClusterUndo):
+        if participant is not None and not ctl.cluster_undo.get(participant):
+            return "nothing_to_undo", "no cluster edit of yours to undo"
+        return None
+    assert isinstance(op, ClusterRename | ClusterMerge | ClusterRemove)
+    record = ctl.clusters.get(op.cluster)
+    if record is None or record["removed"] or record["into"] is not None:
+        return "unknown_cluster", f"cluster {op.cluster!r} is not (or no longer) there"
+    if isinstance(op, ClusterMerge):
+        target = ctl.clusters.get(op.into)
+        if (target is None or ctl.resolve(op.into) != op.into or op.into == op.cluster
+                or target["station"] != record["station"]):
+            return "unknown_cluster", f"cannot merge into {op.into!r}: not a cluster of the " \
+                                      "same station"
+    return None
+
+
+def _check_vote(ctl: Control, op: BoardOp, participant: str | None
+                ) -> tuple[ErrorCode, str] | None:
+    if isinstance(op, VoteOpen):
+        if op.vote in ctl.votes:
+            return "unknown_vote", f"vote {op.vote!r} already exists"
+        if len(ctl.votes) >= MAX_VOTES:
+            return "unknown_vote", f"a session has at most {MAX_VOTES} votes"
+        return None
+    assert isinstance(op, VoteClose | VoteCast)
+    vote = ctl.votes.get(op.vote)
+    if vote is None:
+        return "unknown_vote", f"there is no vote {op.vote!r}"
+    if isinstance(op, VoteCast):
+        if not vote["open"]:
+            return "vote_closed", "this vote is closed"
+        if vote["board"] is not None and op.board != vote["board"]:
+            return "unknown_note", f"this vote is on board {vote['board']!r} only"
+        if participant is None:
+            return None
+        mine = vote["casts"].get(participant, {})
+        key = f"{op.board}/{op.note}"
+        if op.delta > 0 and dots_of(vote, participant) >= vote["budget"]:
+            return "over_budget", f"all your {vote['budget']} dots are used"
+        if op.delta > 0 and mine.get(key, 0) >= vote["cap"]:
+            return "over_cap", f"at most {vote['cap']} dots on one note"
+        if op.delta < 0 and mine.get(key, 0) <= 0:
+            return "over_cap", "you have no dot on this note to take back"
     return None
 
 
@@ -176,7 +306,21 @@ def _check_plan(ctl: Control, op: PlanSet) -> tuple[ErrorCode, str] | None:
 
 def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> None:
     """Apply an op that passed ``check`` against this very state."""
-    if isinstance(op, GroupsSet):
+    if isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | ClusterUndo):
+        _apply_cluster(ctl, op, participant)
+    elif isinstance(op, VoteOpen):
+        ctl.votes[op.vote] = {"board": op.board, "station": op.station, "budget": op.budget,
+                              "cap": op.cap, "anonymous": op.anonymous, "open": True,
+                              "casts": {}}
+    elif isinstance(op, VoteClose):
+        ctl.votes[op.vote]["open"] = False
+    elif isinstance(op, VoteCast):
+        casts = ctl.votes[op.vote]["casts"].setdefault(participant, {})
+        key = f"{op.board}/{op.note}"
+        casts[key] = casts.get(key, 0) + op.delta
+        if not casts[key]:
+            del casts[key]
+    elif isinstance(op, GroupsSet):
         _set_groups(ctl, list(op.groups))
     elif isinstance(op, GroupJoin):
         _set_member(ctl, participant, op.group)
@@ -216,6 +360,31 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
             ctl.running, ctl.remaining, ctl.ends_at = False, ctl.remaining_at(ts), None
     elif isinstance(op, Summon):
         ctl.summon = {"corner": op.corner, "ts": ts, "seq": seq} if op.corner else None
+
+
+def _apply_cluster(ctl: Control, op: BoardOp, participant: str) -> None:
+    """Each edit records the one field it changed, so undoing it leaves others' edits alone."""
+    if isinstance(op, ClusterUndo):
+        cid, (name, before) = ctl.cluster_undo[participant].pop()
+        if name == "":
+            ctl.clusters.pop(cid, None)  # undo of an add (its notes simply have no cluster)
+        elif cid in ctl.clusters:
+            ctl.clusters[cid][name] = before
+        return
+    assert isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove)
+    history = ctl.cluster_undo.setdefault(participant, [])
+    if isinstance(op, ClusterAdd):
+        ctl.clusters[op.cluster] = {"station": op.station, "title": op.title, "into": None,
+                                    "removed": False}
+        history.append((op.cluster, ("", None)))
+    else:
+        name, value = (("title", op.title) if isinstance(op, ClusterRename)
+                       else ("into", op.into) if isinstance(op, ClusterMerge)
+                       else ("removed", True))
+        record = ctl.clusters[op.cluster]
+        history.append((op.cluster, (name, record[name])))
+        record[name] = value
+    del history[:-UNDO_DEPTH]
 
 
 def _to_round(ctl: Control, round_: int, start: bool, ts: float, seq: int) -> None:

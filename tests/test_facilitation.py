@@ -40,12 +40,19 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
     b, layout = board["id"], board.get("layout", "stations")
     n, k = f"n-{tag}", f"k-{tag}"
     zone = board["zones"][0]
+    m = f"m-{tag}"
     ops: list[tuple[str, dict[str, Any]]] = [
+        (b, {"kind": "note.add", "note": m, "zone": zone, "text": "blijft"}),
         (b, {"kind": "note.add", "note": n, "zone": zone, "text": "hallo"}),
         (b, {"kind": "note.edit", "note": n, "text": "hallo!"}),
         (b, {"kind": "note.color", "note": n, "color": "pink"}),
         (b, {"kind": "note.move", "note": n, "x": 3, "y": 4}),
+        (b, {"kind": "note.hide", "note": n, "hidden": False}),
+        (b, {"kind": "note.cluster", "note": n, "cluster": None}),
+        (b, {"kind": "cluster.undo"}),
         (b, {"kind": "note.delete", "note": n}),
+        (b, {"kind": "note.restore", "note": n}),
+        (b, {"kind": "board.mode", "mode": "open"}),
     ]
     if layout == "matrix":
         ops += [(b, {"kind": "column.add", "column": k, "title": "Open dag"}),
@@ -76,6 +83,15 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         {"kind": "round.set", "round": 1},
         {"kind": "round.next"},
         {"kind": "session.close", "closed": False},
+        {"kind": "cluster.add", "cluster": f"a-{tag}", "station": zone, "title": "Stages"},
+        {"kind": "cluster.add", "cluster": f"b-{tag}", "station": zone},
+        {"kind": "cluster.rename", "cluster": f"a-{tag}", "title": "Stageplekken"},
+        {"kind": "cluster.merge", "cluster": f"a-{tag}", "into": f"b-{tag}"},
+        {"kind": "cluster.remove", "cluster": f"b-{tag}"},
+        {"kind": "cluster.undo"},
+        {"kind": "vote.open", "vote": f"v-{tag}", "budget": 3, "cap": 2},
+        {"kind": "vote.cast", "vote": "v-all", "board": b, "note": m},
+        {"kind": "vote.close", "vote": f"v-{tag}"},
     )]
     return ops
 
@@ -110,6 +126,14 @@ async def test_R19_role_matrix_every_op_every_role_every_bad_token(base: str, te
         "forged": (made["facilitator_token"][:-4] + "AAAA", "not_joined"),
         "other-session": (other["facilitator_token"], "unknown_board"),
     }
+    # a vote every permitted sender can put a dot in
+    opener = Client(base, made["facilitator_token"])
+    await opener.connect()
+    control = rec["id"] + ".control"
+    await opener.subscribe(control)
+    assert (await opener.op(control, {"kind": "vote.open", "vote": "v-all", "budget": 20,
+                                      "cap": 20}))["result"] == "applied"
+    await opener.close()
     kinds_seen: set[str] = set()
     for name, (token, expect) in cases.items():
         ops = sample_ops(rec, name)

@@ -178,5 +178,5 @@ def test_R20_control_ops_belong_on_the_control_board_only() -> None:
 @pytest.mark.parametrize("kind", sorted(CONTROL_KINDS))
 def test_R19_every_control_op_is_placed_in_the_role_table(kind: str) -> None:
     assert roles.may("facilitator", kind)
-    assert roles.may("participant", kind) == (kind == "group.join")
+    assert roles.may("participant", kind) == (kind in ("group.join", "vote.cast"))
     assert not roles.may("viewer", kind)
