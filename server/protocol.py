@@ -584,4 +584,20 @@ def parse_client(text: str | bytes) -> Any:
             code = "text_too_long"
         where = ".".join(str(p) for p in loc) or "frame"
         detail = [{"loc": [str(p) for p in e["loc"]], "type": e["type"]} for e in errors[:5]]
-        return Error(code=code, message=f"{where}: {first['msg']}", detail=detail)
+        return Error(code=code, message=f"{where}: {first['msg']}", detail=detail,
+                     ref=_op_id_of(text) if code != "bad_json" else None)
+
+
+def _op_id_of(text: str | bytes) -> str | None:
+    """The id of a malformed op frame, so the error names the op it answers (R11)."""
+    import json
+
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    if isinstance(data, dict) and data.get("type") == "op":
+        op_id = data.get("id")
+        if isinstance(op_id, str) and 0 < len(op_id) <= MAX_ID:
+            return op_id
+    return None

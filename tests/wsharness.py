@@ -125,7 +125,8 @@ class Client:
             m = self.boards.setdefault(f["board"], Mirror())
             s = f["state"]
             m.epoch = f["epoch"]
-            m.state = BoardState.from_dict({**s, "deleted": [], "noops": []})
+            notes = [{k: v for k, v in n.items() if k != "redacted"} for n in s["notes"]]
+            m.state = BoardState.from_dict({**s, "notes": notes, "deleted": [], "noops": []})
         elif f["type"] == "event":
             m = self.boards.get(f["board"], Mirror())
             if m.state is None:  # resumed without a state: the test reads the raw frames
