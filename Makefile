@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test check unit system-deps clean
+.PHONY: run test check unit system-deps reliability soak bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vierhoeken needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
@@ -25,6 +25,16 @@ check: $(STAMP)
 
 test: $(STAMP) system-deps check
 	$(BIN)/pytest
+
+# The reliability tests (part of `make test`) with their figures written to docs/RELIABILITY.md.
+reliability: $(STAMP) system-deps
+	VH_FIGURES=.reliability.json $(BIN)/pytest -m reliability
+	$(BIN)/python tests/figures.py render .reliability.json docs/RELIABILITY.md
+
+# The same, longer: more messages, longer fuzzing, more clients.
+soak: $(STAMP) system-deps
+	VH_SOAK=1 VH_FIGURES=.reliability.json $(BIN)/pytest -m reliability
+	$(BIN)/python tests/figures.py render .reliability.json docs/RELIABILITY.md
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not browser and not redis"

@@ -50,3 +50,22 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def figure(request: pytest.FixtureRequest) -> Any:
+    """Record a measured figure for docs/RELIABILITY.md: figure(name, value, unit, target, ok)."""
+    import figures
+
+    def add(name: str, value: Any, unit: str = "", target: str = "",
+            ok: bool | None = None) -> None:
+        figures.record(request.node.name, name, value, unit, target, ok)
+        print(f"FIGURE {request.node.name}: {name} = {value} {unit} (target {target})")
+
+    return add
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    import figures
+
+    figures.flush()
