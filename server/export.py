@@ -52,6 +52,7 @@ class Item:
     session: str
     votes: int = 0
     cluster: str = ""
+    score: str = ""  # reflectietool: "4 (partner A)" for a score's note
 
 
 @dataclass
@@ -104,6 +105,28 @@ def zone_order(session: SessionRecord, state: BoardState) -> list[str]:
     return zones
 
 
+class Feedback:
+    """A note's cluster (by title, merges followed) and its dots, from the control board."""
+
+    def __init__(self, session: SessionRecord, states: dict[str, BoardState]) -> None:
+        control = states.get(session.control_id)
+        self.ctl = control.control if control is not None else None
+        self.dots: dict[str, int] = {}
+        for vote in (self.ctl.votes.values() if self.ctl else ()):
+            for casts in vote["casts"].values():
+                for key, n in casts.items():
+                    self.dots[key] = self.dots.get(key, 0) + n
+
+    def cluster(self, note: Any) -> str:
+        if self.ctl is None:
+            return ""
+        cid = self.ctl.resolve(note.cluster)
+        return "" if cid is None else str(self.ctl.clusters[cid]["title"] or cid)
+
+    def votes(self, board_id: str, note: Any) -> int:
+        return self.dots.get(f"{board_id}/{note.id}", 0)
+
+
 def outline(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> list[Corner]:
     """Per instrument (in corner order) and per station or anchor, the notes of all documents."""
     cat = cat or catalog()
@@ -112,6 +135,7 @@ def outline(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> list[Cor
     for doc in docs:
         session, states = archive.parse(doc)
         label = session.title if many else ""
+        feedback = Feedback(session, states)
         for info in session.boards:
             state = states[info.id]
             corner = corners.setdefault(info.instrument, Corner(info.instrument, info.title))
@@ -125,10 +149,17 @@ def outline(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> list[Cor
                 if part is None:
                     part = parts[title] = Part(title)
                     corner.parts.append(part)
-                for note in sorted(by_zone.get(zone, ()), key=lambda n: n.created_seq):
-                    part.items.append(Item(note.text, note.group, note.round, note.author_name,
-                                           label, getattr(note, "votes", 0) or 0,
-                                           getattr(note, "cluster", "") or ""))
+                notes = sorted(by_zone.get(zone, ()), key=lambda n: n.created_seq)
+                items = [Item(n.text, n.group, n.round, n.author_name, label,
+                              feedback.votes(info.id, n), feedback.cluster(n)) for n in notes]
+                # clustered notes together (by cluster title), then by dots, then in order
+                items.sort(key=lambda i: (i.cluster == "", i.cluster, -i.votes))
+                part.items.extend(items)
+                for sc in sorted(state.scores.values(), key=lambda sc: sc.seq):
+                    if sc.aspect == zone and sc.note:
+                        who = {"partner-a": " (partner A)", "partner-b": " (partner B)"}
+                        part.items.append(Item(sc.note, "", 0, sc.name, label,
+                                               score=f"{sc.score}{who.get(sc.partner, '')}"))
             _instrument_facts(corner, session, state, cat, label)
     return list(corners.values())
 
@@ -166,7 +197,8 @@ def _num(value: Any) -> str:
 
 
 def _tag(item: Item) -> str:
-    bits = [item.session, item.group, f"ronde {item.round}" if item.round else "",
+    bits = [item.score and f"score {item.score}", item.session, item.group,
+            f"ronde {item.round}" if item.round else "",
             item.author, f"cluster {item.cluster}" if item.cluster else "",
             f"{item.votes} stemmen" if item.votes else ""]
     return " · ".join(b for b in bits if b)
@@ -184,6 +216,7 @@ def to_csv(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> str:
     for doc in docs:
         session, states = archive.parse(doc)
         snap = (doc.get("snapshot") or {}).get("name", "")
+        feedback = Feedback(session, states)
         for info in session.boards:
             state = states[info.id]
             order = {z: i for i, z in enumerate(zone_order(session, state))}
@@ -191,8 +224,8 @@ def to_csv(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> str:
                            key=lambda n: (order.get(n.zone, len(order)), n.created_seq))
             for n in notes:
                 row = [session.id, session.title, snap, info.instrument, info.id, n.zone,
-                       zone_title(session, state, n.zone, cat), getattr(n, "cluster", "") or "",
-                       getattr(n, "votes", 0) or 0, n.group, n.round, n.author, n.author_name,
+                       zone_title(session, state, n.zone, cat), feedback.cluster(n),
+                       feedback.votes(info.id, n), n.group, n.round, n.author, n.author_name,
                        iso(n.created_ts), iso(n.updated_ts), n.color, n.id, n.text]
                 writer.writerow([csv_cell(v) for v in row])
     return out.getvalue()

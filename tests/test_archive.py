@@ -330,3 +330,25 @@ def test_R24_anonymised_document_has_no_names_but_keeps_groups() -> None:
     notes = [n for b in doc["boards"] for n in b["state"]["notes"]]
     assert all(n["group"].startswith("Groep") for n in notes)
     archive.parse(doc)  # still a valid document
+
+
+def test_R25_exports_carry_anchors_clusters_votes_and_score_notes() -> None:
+    rec, states = workshop(["stage a", "stage b", "los"])
+    control = rec.control_id
+    board = rec.boards[0].id  # n0 (relevantie) is on the praatplaat corner
+    feed(states[control], {"kind": "cluster.add", "cluster": "c1", "station": "relevantie",
+                           "title": "Stages <b>"})
+    feed(states[board], {"kind": "note.cluster", "note": "n0", "cluster": "c1"})
+    feed(states[control], {"kind": "vote.open", "vote": "v", "budget": 3, "cap": 2})
+    feed(states[control], {"kind": "vote.cast", "vote": "v", "board": board, "note": "n0"})
+    doc = archive.document(rec, states)
+    rows = {r["note"]: r for r in csv.DictReader(io.StringIO(export.to_csv([doc])))}
+    assert (rows["n0"]["cluster"], rows["n0"]["votes"]) == ("Stages <b>", "1")
+    assert "Stages &lt;b&gt;" in export.to_html([doc])
+    refl, rs = working("reflectietool")
+    s = rs[refl.boards[0].id]
+    aspect = s.spec.aspects[1]
+    feed(s, {"kind": "score.set", "aspect": aspect, "score": 5, "partner": "partner-b",
+             "note": "<script>x</script> goed geregeld"}, who="p9", name="Cas")
+    md = export.to_markdown([archive.document(refl, rs)])
+    assert "score 5 \\(partner B\\)" in md and "\\<script\\>" in md
