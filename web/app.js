@@ -9,8 +9,10 @@ import { FacilitatorView } from "./facilitator.js";
 import { clear, el } from "./html.js";
 import { getLang, setLang, t } from "./i18n.js";
 import { ProjectorView } from "./projector.js";
+import { SnapshotView } from "./snapshot.js";
 import { Socket } from "./socket.js";
 import { BoardStore } from "./state.js";
+import { StationView } from "./stations.js";
 import { linkRow } from "./ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -144,6 +146,12 @@ function renderChrome() {
           type: "button", class: "navbtn", id: "nav-overview", text: t("overview"),
           "aria-current": ctx.view === "overview" ? "page" : null, onclick: () => go("overview"),
         }));
+        if ((ctx.session.stations || []).length) {
+          nav.append(el("button", {
+            type: "button", class: "navbtn", id: "nav-stations", text: t("stationViewOpen"),
+            "aria-current": ctx.view === "stations" ? "page" : null, onclick: () => go("stations"),
+          }));
+        }
       }
       nav.append(
         ctx.session.boards.length > 1
@@ -201,7 +209,8 @@ setInterval(tickTimer, 250);
 $("lang-toggle").addEventListener("click", () => {
   setLang(getLang() === "nl" ? "en" : "nl");
   renderChrome();
-  render();
+  if (!ctx && location.pathname.startsWith("/s/")) route(); // a snapshot page: draw it again
+  else render();
 });
 
 // --- session context ---------------------------------------------------------------------------
@@ -529,6 +538,7 @@ function render() {
   if (ctx.view === "profile") renderProfile(info);
   else if (ctx.view === "board") renderBoard(info);
   else if (ctx.view === "overview" && ctx.me?.role === "facilitator") renderOverview();
+  else if (ctx.view === "stations" && ctx.me?.role === "facilitator") renderStations();
   else if (ctx.view === "projector") renderProjector();
   else renderCorners(info);
 }
@@ -563,7 +573,49 @@ async function renderOverview() {
       save(c.sid, { board: boardId });
       go("board");
     },
+    onOpenStations: () => go("stations"),
+    onRestored: (created) => openCreated(created),
+    onDeleted: () => {
+      const sid = c.sid;
+      closeSession();
+      store.remove(`vh.s.${sid}`);
+      history.pushState(null, "", "/");
+      home(t("sessionDeleted"));
+    },
   });
+}
+
+/** The facilitator's view of one station over all corner boards (clusters across boards). */
+async function renderStations() {
+  const c = ctx;
+  const byId = await instrumentsById();
+  if (c !== ctx || ctx.view !== "stations") return;
+  ctx.panel?.destroy();
+  follow(c, c.session.boards.map((b) => b.id));
+  const root = el("div", { class: "stations-root" });
+  clear(app).append(root);
+  c.panel = new StationView({
+    root, session: c.session, store: c.boards, controlId: c.controlId, token: c.token,
+    instruments: byId, station: c.station || null, notify: toast,
+    onStation: (station) => { c.station = station; },
+    onOpenBoard: (boardId) => {
+      c.boardId = boardId;
+      save(c.sid, { board: boardId });
+      go("board");
+    },
+  });
+}
+
+/** A snapshot, read-only, at /s/<session>/<name>#t=<token> (no websocket). */
+async function openSnapshot(sid, name, token) {
+  closeSession();
+  renderChrome();
+  const byId = await instrumentsById();
+  if (ctx) return;
+  const root = el("div", { class: "snapshot-root" });
+  clear(app).append(root);
+  document.title = `${t("snapshotBanner", { name })} · ${t("appTitle")}`;
+  new SnapshotView({ root, sid, name, token, instruments: byId });
 }
 
 async function renderProjector() {
@@ -679,8 +731,10 @@ async function renderBoard(info) {
   c.boardView?.destroy();
   const root = el("div", { class: "board-root" });
   clear(app).append(...[info, root].filter(Boolean));
+  const facilitator = c.me?.role === "facilitator";
   c.boardView = new BoardView({
     root, board, stations: c.session.stations, instrument: inst, store: c.boards, me: c.me,
+    controlId: c.controlId, sessionId: c.sid, token: facilitator ? c.token : null, notify: toast,
   });
 }
 
@@ -689,7 +743,11 @@ const FALLBACK_INSTRUMENTS = [
 ];
 
 async function createSession(body) {
-  const res = await api("POST", "/api/sessions", body);
+  openCreated(await api("POST", "/api/sessions", body));
+}
+
+/** A session just made (new, or a snapshot restored as new): open it as its facilitator. */
+function openCreated(res) {
   const sid = res.session.id;
   save(sid, { token: res.facilitator_token });
   store.set(`vh.code.${res.code}`, sid);
@@ -786,7 +844,11 @@ function route() {
   const hash = new URLSearchParams(location.hash.replace(/^#/, ""));
   const token = hash.get("t");
   const m = location.pathname.match(/^\/j\/([A-Za-z0-9-]+)(?:\/([A-Za-z0-9_-]+))?\/?$/);
-  if (token) openSession(token, { projector: hash.get("corner") || null });
+  const snap = location.pathname.match(/^\/s\/([A-Za-z0-9_-]+)\/([^/]+)\/?$/);
+  let snapName = null;
+  try { snapName = snap ? decodeURIComponent(snap[2]) : null; } catch { snapName = null; }
+  if (snap && snapName && token) openSnapshot(snap[1], snapName, token);
+  else if (token) openSession(token, { projector: hash.get("corner") || null });
   else if (m) joinByCode(m[1], m[2] || null);
   else if (location.pathname === "/" || location.pathname === "/index.html") home();
   else { closeSession(); renderChrome(); clear(app).append(el("p", { text: t("notFound") })); }

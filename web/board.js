@@ -1,17 +1,41 @@
 // One board: its three stations as columns, notes as sticky cards. Keyed DOM updates so an
-// open editor survives other people's changes.
+// open editor survives other people's changes (and keeps its focus when its card moves).
+//
+// On a corner board the notes of a station are grouped by the session's clusters (R26): a
+// facilitator drags a note onto a cluster (or picks one in the note's menu), makes, renames,
+// merges and removes clusters and undoes; participants see the groups read-only. A dot vote
+// (R27) adds vote buttons to the notes it covers; moderation (R28) hides notes, restores
+// deleted ones and sets the board's mode (open, hidden until reveal, locked).
 
+import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
 import { LAYOUTS } from "./instruments.js";
+import { castDot, currentVote, DotLedger, dotsUsed, myDots, totalOf, voteApplies, VoteAdmin, voteBar } from "./votes.js";
 
 export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple"];
 const DRAG_THROTTLE_MS = 50;
 const DRAG_START_PX = 5;
+export const MODES = ["open", "hidden", "locked"];
 
 function orderOf(a, b) {
   return (a.y - b.y) || ((a.created_seq ?? Infinity) - (b.created_seq ?? Infinity))
     || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/** Move `card` to `list` before `at`; an editor inside keeps its focus and selection. */
+export function placeCard(list, card, at) {
+  const active = document.activeElement;
+  const keep = active && active !== document.body && card.contains(active) ? active : null;
+  let sel = null;
+  if (keep && typeof keep.selectionStart === "number") sel = [keep.selectionStart, keep.selectionEnd];
+  if (keep) keep._moving = true;
+  list.insertBefore(card, at || null);
+  if (keep) {
+    keep.focus({ preventScroll: true });
+    if (sel) { try { keep.setSelectionRange(sel[0], sel[1]); } catch { /* not a text field */ } }
+    keep._moving = false;
+  }
 }
 
 export class BoardView {
@@ -23,26 +47,47 @@ export class BoardView {
    * @param {object|null} o.instrument  template {title, need, question, number, sections, scale}
    * @param {import("./state.js").BoardStore} o.store
    * @param {object} o.me         welcome.me
+   * @param {string|null} [o.controlId]  the session's control board (clusters, votes)
+   * @param {string|null} [o.token]      facilitator token: reads deleted notes from the export
+   * @param {string|null} [o.sessionId]
+   * @param {(msg: string) => void} [o.notify]  a short message (toast)
    */
-  constructor({ root, board, stations, instrument, store, me }) {
+  constructor({ root, board, stations, instrument, store, me, controlId = null, token = null,
+    sessionId = null, notify = null }) {
     this.root = root;
     this.board = board;
     this.store = store;
     this.me = me;
     this.instrument = instrument;
+    this.controlId = controlId;
+    this.token = token;
+    this.sessionId = sessionId;
+    this.notify = notify || (() => {});
     this.layout = board.layout || "stations";
     this.readOnly = me?.role === "viewer";
+    this.facilitator = me?.role === "facilitator";
+    this.clusterable = this.layout === "stations" && !!controlId;
     const byId = new Map((stations || []).map((s) => [s.id, s]));
     this.stations = board.zones.map((z) => byId.get(z) || { id: z, title: z, prompt: "" });
     this.cards = new Map(); // note id -> card element
-    this.lists = new Map(); // zone id -> list element
+    this.lists = new Map(); // zone id -> list element (the notes in no cluster)
     this.zoneTitles = new Map(); // zone id -> label (move-to menu), in display order
+    this.clusterWraps = new Map(); // zone id -> container of its clusters
+    this.clusterBoxes = new Map(); // cluster id -> ClusterBox
+    this.looseHeads = new Map(); // zone id -> "not in a cluster" heading
+    this.control = null;
+    this.vote = null;
+    this.mode = "open";
+    this.locked = false;
+    // Own dots are kept per participant of this browser (R27: an anonymous vote never says).
+    this.ledger = controlId ? new DotLedger(`vh.dots.${controlId}.${store.participant || "-"}`) : null;
     this.drag = null;
     this.remoteTimers = new Map();
     this.impl = null;
     this.unsubs = [
-      store.onChange((b) => { if (b === board.id) this.update(); }),
+      store.onChange((b) => { if (b === board.id || (controlId && b === controlId)) this.update(); }),
       store.onDrag((b, moves) => { if (b === board.id) this.remoteDrag(moves); }),
+      store.onError((msg) => this.onError(msg)),
     ];
     this.build();
     this.update();
@@ -62,6 +107,17 @@ export class BoardView {
   op(op) {
     if (this.readOnly) return null;
     return this.store.op(this.board.id, op);
+  }
+
+  /** Whether this page may change notes now (a locked board is the facilitator's only). */
+  get writable() {
+    return !this.readOnly && !this.locked;
+  }
+
+  onError(msg) {
+    if (msg.code === "over_budget" || msg.code === "over_cap" || msg.code === "no_dot" || msg.code === "vote_closed") {
+      this.voteBar?.refuse(t(`errorCodes.${msg.code}`));
+    }
   }
 
   build() {
@@ -85,13 +141,54 @@ export class BoardView {
         columns.appendChild(this.zoneBox(s.id, {
           title: s.title, prompt: s.prompt, className: `station station-${s.id}`,
           dataset: { station: s.id }, heading: "h2",
+          extraHead: this.clusterable && this.facilitator
+            ? newClusterControl({ store: this.store, controlId: this.controlId, station: s.id, stationTitle: s.title })
+            : null,
         }));
       }
       body.appendChild(columns);
     }
+    this.modeBanner = el("p", { class: "board-mode-banner", id: "board-mode-banner", role: "status", hidden: true });
+    this.voteBar = this.controlId && !this.readOnly && !this.facilitator ? voteBar() : null;
     clear(this.root);
-    this.root.appendChild(el("div", { class: "board", dataset: { board: this.board.id, layout: this.layout } },
-      header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null, body));
+    this.boardEl = el("div", { class: "board", dataset: { board: this.board.id, layout: this.layout, mode: "open" } },
+      header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null,
+      this.facilitator ? this.buildTools() : null,
+      this.modeBanner, this.voteBar?.el, body);
+    this.root.appendChild(this.boardEl);
+  }
+
+  /** The facilitator's row above the board: mode, undo, vote, deleted notes. */
+  buildTools() {
+    this.modeSelect = el("select", { id: "board-mode", class: "board-mode", "aria-label": t("modeLabel") },
+      MODES.map((m) => el("option", { value: m, text: t(`modes.${m}`) })));
+    this.modeSelect.addEventListener("change", () => {
+      const mode = this.modeSelect.value;
+      if (mode !== this.mode) this.store.op(this.board.id, { kind: "board.mode", mode });
+    });
+    this.undoBtn = this.clusterable ? undoButton(this.store) : null;
+    if (this.controlId) {
+      const scopes = [{ value: "board", label: t("voteScopeBoard"), board: this.board.id, station: null }];
+      if (this.layout === "stations") {
+        for (const s of this.stations) {
+          scopes.push({ value: `board:${s.id}`, label: t("voteScopeBoardStation", { station: s.title }), board: this.board.id, station: s.id });
+        }
+      }
+      this.voteAdmin = new VoteAdmin({
+        store: this.store, controlId: this.controlId, scopes,
+        covers: (v) => this.board.zones.some((z) => voteApplies(v, this.board.id, z)),
+      });
+    }
+    this.trashCount = el("span", { class: "trash-count" });
+    this.trashList = el("ul", { class: "trash-list", id: "trash-list" });
+    this.trash = el("details", { class: "trash", id: "trash" },
+      el("summary", {}, el("span", { text: t("trashTitle") }), " ", this.trashCount), this.trashList);
+    this.trash.addEventListener("toggle", () => { if (this.trash.open) this.loadTrash(); });
+    return el("div", { class: "board-tools", id: "board-tools" },
+      el("div", { class: "ctl-row" },
+        el("label", { class: "field inline", for: "board-mode", text: t("modeLabel") }), this.modeSelect,
+        this.undoBtn),
+      this.voteAdmin?.el, this.trash);
   }
 
   /**
@@ -100,21 +197,29 @@ export class BoardView {
    */
   zoneBox(zone, { title = zone, label, prompt = "", className = "zone-cell", dataset = {}, heading = "h3",
     hideTitle = false, extraHead = null, compact = false } = {}) {
-    const list = el("div", { class: "note-list" });
+    const list = el("div", { class: "note-list loose-notes" });
     this.lists.set(zone, list);
     this.zoneTitles.set(zone, label || title);
     const draftSlot = el("div", { class: "draft-slot" });
     const addBtn = this.readOnly ? null : el("button", {
       type: "button", class: compact ? "add-note compact" : "add-note", dataset: { addStation: zone },
       "aria-label": t("addNoteTo", { station: label || title }), text: t("addNote"),
-      onclick: () => this.openDraft(zone, draftSlot),
+      onclick: () => { if (this.writable) this.openDraft(zone, draftSlot); },
     });
     const head = hideTitle && !prompt && !extraHead ? null : el("header", { class: "station-head zone-head" },
       hideTitle ? null : el(heading, { class: "station-title zone-title", text: title }),
       prompt ? el("p", { class: "station-prompt zone-prompt", text: prompt }) : null,
       extraHead);
+    let clusters = null;
+    let loose = null;
+    if (this.clusterable && this.layout === "stations") {
+      clusters = el("div", { class: "clusters", dataset: { station: zone } });
+      this.clusterWraps.set(zone, clusters);
+      loose = el("p", { class: "loose-head", text: t("looseNotes"), hidden: true });
+      this.looseHeads.set(zone, loose);
+    }
     return el("section", { class: `zone ${className}`, dataset: { ...dataset, zone } },
-      head, list,
+      head, clusters, loose, list,
       el("p", { class: "station-empty", text: t("emptyStation") }),
       draftSlot, addBtn);
   }
@@ -123,20 +228,60 @@ export class BoardView {
 
   update() {
     const mirror = this.store.mirror(this.board.id);
+    this.control = this.controlId ? this.store.mirror(this.controlId).control : null;
+    this.mode = mirror.mode || "open";
+    this.locked = this.mode === "locked" && !this.facilitator && !this.readOnly;
     if (this.impl) {
       if (this.drag && this.impl.willRebuild?.(mirror.viewExtra(this.store.participant))) this.cancelDrag();
       this.impl.update(mirror.viewExtra(this.store.participant), mirror);
     }
+    const control = this.control;
+    this.vote = control ? currentVote(control, (v) => this.board.zones.some((z) => voteApplies(v, this.board.id, z))) : null;
+    // Results show to the facilitator (and a screen) at once, to everyone once the vote closed.
+    this.results = !!this.vote && (this.facilitator || !this.vote.open);
+    this.mine = this.vote && this.vote.open && this.voteBar ? myDots(this.store, this.controlId, this.ledger, this.vote) : null;
     const notes = mirror.view();
-    const byZone = new Map([...this.lists.keys()].map((z) => [z, []]));
-    for (const n of notes.values()) {
-      if (!byZone.has(n.zone)) continue;
-      byZone.get(n.zone).push(n);
+    this.updateChrome(mirror, notes);
+
+    // Which list each note goes in: its live cluster's, else its zone's.
+    const boxesSeen = new Set();
+    const buckets = new Map([...this.lists.values()].map((l) => [l, []]));
+    const zoneCount = new Map([...this.lists.keys()].map((z) => [z, 0]));
+    if (this.clusterable) {
+      for (const [zone, wrap] of this.clusterWraps) {
+        const live = liveClusters(control, zone);
+        const votesOf = this.results ? (cid) => this.clusterVotes(cid, notes) : null;
+        const ordered = orderClusters(live, votesOf);
+        let i = 0;
+        for (const c of ordered) {
+          let box = this.clusterBoxes.get(c.id);
+          if (!box) {
+            box = new ClusterBox({ store: this.store, controlId: this.controlId, cluster: c, editable: this.facilitator });
+            this.clusterBoxes.set(c.id, box);
+          }
+          boxesSeen.add(c.id);
+          buckets.set(box.list, []);
+          if (wrap.children[i] !== box.el) wrap.insertBefore(box.el, wrap.children[i] || null);
+          i += 1;
+        }
+        this.looseHeads.get(zone).hidden = ordered.length === 0;
+      }
     }
+    for (const n of notes.values()) {
+      if (!this.lists.has(n.zone)) continue;
+      zoneCount.set(n.zone, zoneCount.get(n.zone) + 1);
+      const cid = this.clusterable ? effectiveCluster(control, n) : null;
+      const box = cid ? this.clusterBoxes.get(cid) : null;
+      buckets.get(box && boxesSeen.has(cid) ? box.list : this.lists.get(n.zone)).push(n);
+    }
+    const byVotes = this.results
+      ? (a, b) => (totalOf(this.vote, this.board.id, b.id) - totalOf(this.vote, this.board.id, a.id)) || orderOf(a, b)
+      : orderOf;
     const seen = new Set();
-    for (const [zone, list] of byZone) {
-      list.sort(orderOf);
-      const listEl = this.lists.get(zone);
+    const destination = new Map();
+    for (const [listEl, list] of buckets) for (const n of list) destination.set(n.id, listEl);
+    for (const [listEl, list] of buckets) {
+      list.sort(byVotes);
       let i = 0;
       for (const n of list) {
         seen.add(n.id);
@@ -148,16 +293,37 @@ export class BoardView {
         this.fillCard(card, n);
         if (this.drag && this.drag.id === n.id && this.drag.started) continue; // in flight
         const at = listEl.children[i];
-        if (at !== card) listEl.insertBefore(card, at || null);
+        if (at !== card) placeCard(listEl, card, at);
         i += 1;
       }
-      // Anything else left in the list (a card whose note moved away) goes.
+      // Anything else left in the list goes: a card whose note is gone, or a card still to be
+      // moved to a list after this one (left here until then: moving it keeps its editor's
+      // focus, removing it would not).
       while (listEl.children.length > i) {
         const extra = listEl.children[i];
-        if (extra.classList.contains("note-placeholder")) { i += 1; continue; }
+        const goesTo = extra._note ? destination.get(extra._note.id) : undefined;
+        if (extra.classList.contains("note-placeholder") || (goesTo && goesTo !== listEl)) { i += 1; continue; }
         extra.remove();
       }
-      listEl.closest(".zone")?.classList.toggle("is-empty", list.length === 0);
+    }
+    for (const [zone, listEl] of this.lists) {
+      listEl.closest(".zone")?.classList.toggle("is-empty", zoneCount.get(zone) === 0);
+    }
+    // Cluster headers: title, count, votes, where they can merge to; gone ones go.
+    for (const [cid, box] of this.clusterBoxes) {
+      if (!boxesSeen.has(cid)) {
+        if (this.drag?.list === box.list) this.cancelDrag();
+        box.el.remove();
+        this.clusterBoxes.delete(cid);
+        continue;
+      }
+      const c = control.clusters[cid];
+      const count = buckets.get(box.list)?.length || 0;
+      box.update({
+        title: c.title || "", count,
+        votes: this.results ? this.clusterVotes(cid, notes) : null,
+        targets: liveClusters(control, c.station).filter((x) => x.id !== cid),
+      });
     }
     for (const [id, card] of this.cards) {
       if (seen.has(id)) continue;
@@ -167,17 +333,53 @@ export class BoardView {
     }
   }
 
+  clusterVotes(cid, notes) {
+    let sum = 0;
+    for (const n of notes.values()) {
+      if (effectiveCluster(this.control, n) === cid) sum += totalOf(this.vote, this.board.id, n.id);
+    }
+    return sum;
+  }
+
+  /** Mode banner and selector, vote bar and admin, undo, the deleted notes. */
+  updateChrome(mirror, notes) {
+    this.boardEl.dataset.mode = this.mode;
+    this.boardEl.classList.toggle("is-locked", this.locked);
+    if (!this.facilitator) {
+      const hiddenText = this.readOnly ? t("modeBannerHiddenScreen") : t("modeBannerHidden");
+      const text = this.mode === "locked" ? t("modeBannerLocked") : this.mode === "hidden" ? hiddenText : "";
+      this.modeBanner.hidden = !text;
+      this.modeBanner.dataset.mode = this.mode;
+      if (this.modeBanner.textContent !== text) this.modeBanner.textContent = text;
+      for (const b of this.root.querySelectorAll("[data-add-station]")) b.disabled = this.locked;
+    } else {
+      if (document.activeElement !== this.modeSelect) this.modeSelect.value = this.mode;
+      this.undoBtn?.sync();
+      this.voteAdmin?.update(this.control);
+      this.renderTrash(mirror, notes);
+    }
+    if (this.voteBar) {
+      const open = this.vote?.open ? this.vote : null;
+      const shown = open || (this.vote && !this.vote.open ? this.vote : null);
+      const remaining = open ? Math.max(0, open.budget - dotsUsed(this.mine || {})) : 0;
+      const scope = shown?.station ? (this.stations.find((s) => s.id === shown.station)?.title || shown.station) : "";
+      this.voteBar.update(shown, remaining, scope);
+      this.remaining = remaining;
+    }
+  }
+
   makeCard(n) {
     const card = el("article", { class: "note", dataset: { noteId: n.id }, tabindex: "0" });
     const handle = el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" });
     const meta = el("span", { class: "note-meta" });
+    const flag = el("span", { class: "note-flag", hidden: true });
     const menuBtn = this.readOnly ? null : el("button", {
       type: "button", class: "note-menu", "aria-label": t("moreActions"), "aria-expanded": "false",
       text: "⋯",
       onclick: (e) => { e.stopPropagation(); this.toggleTools(card); },
     });
     const text = el("p", { class: "note-text" });
-    card.append(el("div", { class: "note-head" }, this.readOnly ? null : handle, meta, menuBtn), text);
+    card.append(el("div", { class: "note-head" }, this.readOnly ? null : handle, meta, flag, menuBtn), text);
     if (!this.readOnly) {
       text.addEventListener("click", () => { if (!card.dataset.justDragged) this.openEditor(card); });
       card.addEventListener("keydown", (e) => {
@@ -195,19 +397,83 @@ export class BoardView {
     card._note = n;
     for (const c of COLORS) card.classList.toggle(`color-${c}`, c === (n.color || "yellow"));
     card.classList.toggle("pending", !!n.pending);
-    card.classList.toggle("mine", !!this.me && n.author === this.me.participant);
+    const mine = !!this.me && n.author === this.me.participant;
+    card.classList.toggle("mine", mine);
+    card.classList.toggle("is-redacted", !!n.redacted);
+    card.classList.toggle("is-hidden", !!n.hidden);
     const text = card.querySelector(".note-text");
-    if (text.textContent !== n.text) text.textContent = n.text;
-    const who = [n.author_name || (n.author === this.me?.participant ? t("you") : ""), n.group]
+    const shown = n.redacted ? (n.hidden ? t("redactedHidden") : t("redactedUntilReveal")) : n.text;
+    if (text.textContent !== shown) text.textContent = shown;
+    const who = [n.author_name || (mine ? t("you") : ""), n.group]
       .filter(Boolean).join(" · ");
     const meta = card.querySelector(".note-meta");
     const metaText = n.pending ? `${who}${who ? " · " : ""}${t("pending")}` : who;
     if (meta.textContent !== metaText) meta.textContent = metaText;
+    const flag = card.querySelector(".note-flag");
+    const flagText = n.hidden && !n.redacted ? (this.facilitator ? t("hiddenFlag") : t("hiddenFlagMine")) : "";
+    flag.hidden = !flagText;
+    if (flag.textContent !== flagText) flag.textContent = flagText;
+    const menu = card.querySelector(".note-menu");
+    if (menu) menu.hidden = this.locked;
+    if (this.locked) card.querySelector(".note-tools")?.remove();
+    this.fillVote(card, n);
     const tools = card.querySelector(".note-tools");
     if (tools) this.syncTools(tools, n);
   }
 
-  // --- tools: colour, move to station, delete ------------------------------------------------
+  /** The dot buttons (participants, while the vote is open) and the result (when it shows). */
+  fillVote(card, n) {
+    const v = this.vote;
+    let box = card.querySelector(".vote-box");
+    const applies = !!v && voteApplies(v, this.board.id, n.zone) && !n.pending;
+    const canVote = applies && v.open && !!this.mine;
+    const showTotal = applies && this.results;
+    if (!canVote && !showTotal) { box?.remove(); return; }
+    if (!box || box.dataset.vote !== v.id || box.dataset.kind !== (canVote ? "cast" : "result")) {
+      box?.remove();
+      box = el("div", { class: "vote-box", dataset: { vote: v.id, kind: canVote ? "cast" : "result" } });
+      box.append(el("span", { class: "vote-total", hidden: true }));
+      if (canVote) {
+        box.append(
+          el("button", {
+            type: "button", class: "vote-minus", "aria-label": t("voteMinus"), text: "−",
+            onclick: (e) => { e.stopPropagation(); this.cast(card, -1); },
+          }),
+          el("span", { class: "vote-mine" }),
+          el("button", {
+            type: "button", class: "vote-plus", "aria-label": t("votePlusAria"), text: t("votePlus"),
+            onclick: (e) => { e.stopPropagation(); this.cast(card, 1); },
+          }));
+      }
+      card.appendChild(box);
+    }
+    const total = box.querySelector(".vote-total");
+    total.hidden = !showTotal;
+    if (showTotal) {
+      const n2 = totalOf(v, this.board.id, n.id);
+      const txt = t("dotsTotal", { n: n2 });
+      if (total.textContent !== txt) total.textContent = txt;
+      total.dataset.total = String(n2);
+    }
+    if (canVote) {
+      const key = `${this.board.id}/${n.id}`;
+      const have = this.mine[key] || 0;
+      const mineEl = box.querySelector(".vote-mine");
+      mineEl.dataset.mine = String(have);
+      mineEl.textContent = "●".repeat(Math.min(have, 10));
+      mineEl.setAttribute("aria-label", t("myDotsOn", { n: have }));
+      box.querySelector(".vote-minus").disabled = have <= 0;
+      box.querySelector(".vote-plus").classList.toggle("is-spent", this.remaining <= 0 || have >= v.cap);
+    }
+  }
+
+  cast(card, delta) {
+    const n = card._note;
+    if (!n || !this.vote?.open) return;
+    castDot(this.store, this.controlId, this.ledger, this.vote, this.board.id, n.id, delta);
+  }
+
+  // --- tools: colour, move to station, cluster, hide, delete ----------------------------------
 
   toggleTools(card) {
     let tools = card.querySelector(".note-tools");
@@ -217,6 +483,7 @@ export class BoardView {
       btn?.setAttribute("aria-expanded", "false");
       return;
     }
+    if (!this.writable) return;
     const n = card._note;
     const swatches = el("div", { class: "swatches", role: "group", "aria-label": t("colour") },
       COLORS.map((c) => el("button", {
@@ -246,11 +513,34 @@ export class BoardView {
       onclick: () => {
         const cur = card._note;
         if (!cur) return;
-        if (cur.text && !window.confirm(t("confirmDelete"))) return;
+        // A facilitator can bring it back from the deleted notes; a participant cannot.
+        if (!this.facilitator && cur.text && !window.confirm(t("confirmDelete"))) return;
         this.store.op(this.board.id, { kind: "note.delete", note: cur.id });
       },
     });
-    tools = el("div", { class: "note-tools" }, swatches, el("div", { class: "tool-row" }, select, del));
+    const rows = [swatches, el("div", { class: "tool-row" }, select, del)];
+    if (this.facilitator) {
+      const modRow = el("div", { class: "tool-row" });
+      if (this.clusterable) {
+        const clusterSel = el("select", { class: "note-cluster", "aria-label": t("clusterOfNote") });
+        clusterSel.addEventListener("change", () => {
+          const cur = card._note;
+          if (!cur) return;
+          const value = clusterSel.value || null;
+          if (value !== effectiveCluster(this.control, cur)) this.setCluster(cur.id, value);
+        });
+        modRow.append(clusterSel);
+      }
+      modRow.append(el("button", {
+        type: "button", class: "note-hide",
+        onclick: () => {
+          const cur = card._note;
+          if (cur) this.store.op(this.board.id, { kind: "note.hide", note: cur.id, hidden: !cur.hidden });
+        },
+      }));
+      rows.push(modRow);
+    }
+    tools = el("div", { class: "note-tools" }, ...rows);
     card.appendChild(tools);
     btn?.setAttribute("aria-expanded", "true");
     this.syncTools(tools, n);
@@ -260,6 +550,28 @@ export class BoardView {
     for (const b of tools.querySelectorAll(".swatch")) {
       b.setAttribute("aria-pressed", String(b.dataset.color === n.color));
     }
+    const hide = tools.querySelector(".note-hide");
+    if (hide) {
+      const text = n.hidden ? t("noteShow") : t("noteHide");
+      if (hide.textContent !== text) hide.textContent = text;
+      hide.setAttribute("aria-pressed", String(!!n.hidden));
+    }
+    const sel = tools.querySelector(".note-cluster");
+    if (sel && document.activeElement !== sel) {
+      const options = liveClusters(this.control, n.zone);
+      const key = JSON.stringify([n.zone, options]);
+      if (sel.dataset.key !== key) {
+        sel.dataset.key = key;
+        sel.replaceChildren(
+          el("option", { value: "", text: t("clusterNone") }),
+          ...options.map((c) => el("option", { value: c.id, text: t("clusterOption", { title: clusterTitle(c) }) })));
+      }
+      sel.value = effectiveCluster(this.control, n) || "";
+    }
+  }
+
+  setCluster(noteId, cluster) {
+    this.store.clusterOp(this.board.id, { kind: "note.cluster", note: noteId, cluster });
   }
 
   endY(zone) {
@@ -268,6 +580,44 @@ export class BoardView {
       if (n.zone === zone && n.y > max) max = n.y;
     }
     return Math.min(9000, Math.floor(max) + 1);
+  }
+
+  // --- deleted notes (facilitator) ----------------------------------------------------------
+
+  renderTrash(mirror, notes) {
+    const items = [...mirror.trash.values()].filter((n) => !notes.has(n.id));
+    this.trashCount.textContent = `(${items.length})`;
+    const key = JSON.stringify(items.map((n) => [n.id, n.text]));
+    if (key === this.trashKey) return;
+    this.trashKey = key;
+    const zoneTitle = (z) => this.zoneTitles.get(z) || z;
+    this.trashList.replaceChildren(...(items.length ? items.map((n) => el("li", {
+      class: "trash-item", dataset: { noteId: n.id },
+    },
+    el("span", { class: "trash-text", text: n.text || t("emptyText") }),
+    el("span", { class: "trash-meta", text: zoneTitle(n.zone) }),
+    el("button", {
+      type: "button", class: "ctl small note-restore", dataset: { noteId: n.id }, text: t("restoreNote"),
+      onclick: () => this.store.op(this.board.id, { kind: "note.restore", note: n.id }),
+    }))) : [el("li", { class: "ov-empty", text: t("trashEmpty") })]));
+  }
+
+  /** Deleted notes from before this page was opened: the live export carries them. */
+  async loadTrash() {
+    if (!this.token || !this.sessionId) return;
+    try {
+      const res = await fetch(`/api/sessions/${encodeURIComponent(this.sessionId)}/export.json`, {
+        headers: { authorization: `Bearer ${this.token}` }, credentials: "same-origin",
+      });
+      if (!res.ok) return;
+      const doc = await res.json();
+      const board = (doc.boards || []).find((b) => b.id === this.board.id);
+      const mirror = this.store.mirror(this.board.id);
+      for (const n of board?.state?.trash || []) {
+        if (!mirror.notes.has(n.id)) mirror.trash.set(n.id, n);
+      }
+      this.store.touch(this.board.id);
+    } catch { /* the list keeps what this page saw */ }
   }
 
   // --- editing -------------------------------------------------------------------------------
@@ -293,7 +643,11 @@ export class BoardView {
         finish(false);
       }
     });
-    ta.addEventListener("blur", () => finish(true));
+    // A blur while its card is being moved to another list (a cluster) is not the user leaving.
+    ta.addEventListener("blur", () => {
+      if (ta._moving) return;
+      setTimeout(() => { if (document.activeElement !== ta) finish(true); }, 0);
+    });
     return ta;
   }
 
@@ -318,7 +672,7 @@ export class BoardView {
   openEditor(card) {
     if (card.querySelector(".note-editor")) return;
     const n = card._note;
-    if (!n) return;
+    if (!n || !this.writable || n.redacted) return;
     const text = card.querySelector(".note-text");
     text.hidden = true;
     const ta = this.makeEditor(n.text, (value) => {
@@ -337,17 +691,19 @@ export class BoardView {
   // --- dragging (pointer events) -------------------------------------------------------------
 
   pointerDown(e, card) {
-    if (e.button !== 0 || this.drag) return;
+    if (e.button !== 0 || this.drag || !this.writable) return;
     const target = e.target;
-    if (target.closest("button, select, textarea, .note-tools")) return;
+    if (target.closest("button, select, textarea, input, .note-tools")) return;
     // Touch and pen drag from the handle only, so scrolling the page still works.
     if (e.pointerType !== "mouse" && !target.closest(".drag-handle")) return;
     const rect = card.getBoundingClientRect();
+    const n = card._note;
     this.drag = {
       id: card.dataset.noteId, card, pointerId: e.pointerId, started: false,
       startX: e.clientX, startY: e.clientY, offX: e.clientX - rect.left, offY: e.clientY - rect.top,
-      width: rect.width, height: rect.height, zone: card._note?.zone, index: 0,
-      lastSent: 0, sendTimer: null, placeholder: null,
+      width: rect.width, height: rect.height, zone: n?.zone, index: 0,
+      cluster: this.clusterable ? effectiveCluster(this.control, n) : null, list: card.parentNode,
+      lastSent: 0, sendTimer: null, placeholder: null, over: null,
     };
     const move = (ev) => this.pointerMove(ev);
     const up = (ev) => this.pointerUp(ev, true);
@@ -376,6 +732,8 @@ export class BoardView {
   startDrag() {
     const d = this.drag;
     d.started = true;
+    // The editor of a dragged note is closed (saved) first.
+    d.card.querySelector(".note-editor")?.blur();
     const ph = el("div", { class: "note-placeholder" });
     ph.style.height = `${d.height}px`;
     d.placeholder = ph;
@@ -391,8 +749,28 @@ export class BoardView {
     const under = document.elementFromPoint(x, y);
     const box = under?.closest?.(".zone[data-zone]");
     const zone = box?.dataset.zone;
-    if (!zone || !this.lists.has(zone)) return;
-    const list = this.lists.get(zone);
+    if (!zone || !this.lists.has(zone) || !this.root.contains(box)) return;
+    let list = this.lists.get(zone);
+    let cluster = null;
+    if (this.clusterable) {
+      const n = d.card._note;
+      if (this.facilitator) {
+        // A facilitator drops onto a cluster to put the note in it, elsewhere to take it out.
+        const cbox = under.closest(".cluster[data-cluster]");
+        const target = cbox && box.contains(cbox) ? this.clusterBoxes.get(cbox.dataset.cluster) : null;
+        if (target) { cluster = target.id; list = target.list; }
+      } else {
+        // Others move notes, never between clusters: within its station a note stays in its own.
+        const own = effectiveCluster(this.control, n);
+        if (own && zone === n.zone && this.clusterBoxes.get(own)) { cluster = own; list = this.clusterBoxes.get(own).list; }
+      }
+    }
+    const over = cluster ? this.clusterBoxes.get(cluster)?.el : null;
+    if (d.over !== over) {
+      d.over?.classList.remove("drop-target");
+      over?.classList.add("drop-target");
+      d.over = over;
+    }
     const cards = [...list.querySelectorAll(".note")].filter((c) => c !== d.card);
     let index = cards.length;
     for (let i = 0; i < cards.length; i += 1) {
@@ -400,6 +778,8 @@ export class BoardView {
       if (y < r.top + r.height / 2) { index = i; break; }
     }
     d.zone = zone;
+    d.cluster = cluster;
+    d.list = list;
     d.index = index;
     const before = cards[index] || null;
     if (d.placeholder.parentNode !== list || d.placeholder.nextSibling !== before) {
@@ -410,7 +790,7 @@ export class BoardView {
   /** The order key y for the drop position: between the neighbours in the target list. */
   dropY() {
     const d = this.drag;
-    const list = this.lists.get(d.zone);
+    const list = d.list && d.list.isConnected ? d.list : this.lists.get(d.zone);
     const notes = [...list.querySelectorAll(".note")]
       .filter((c) => c !== d.card).map((c) => c._note).filter(Boolean);
     const prev = notes[d.index - 1];
@@ -446,16 +826,28 @@ export class BoardView {
     if (!d.started) { this.cancelDrag(); return; }
     const y = this.dropY();
     const n = d.card._note;
-    const zone = d.zone;
+    const { zone, cluster } = d;
     d.card.dataset.justDragged = "1";
     setTimeout(() => { delete d.card.dataset.justDragged; }, 0);
     this.cancelDrag();
-    if (commit && n && (zone !== n.zone || y !== n.y)) {
-      const op = { kind: "note.move", note: n.id, x: 0, y };
-      if (zone !== n.zone) op.zone = zone;
-      this.store.op(this.board.id, op);
+    if (!commit || !n) { this.update(); return; }
+    const zoneChanged = zone !== n.zone;
+    const before = this.clusterable ? effectiveCluster(this.control, n) : null;
+    // A note moved to another station leaves its cluster by itself (clusters are per station).
+    const clusterChanged = this.facilitator && this.clusterable && cluster !== before
+      && !(zoneChanged && cluster === null);
+    let move = null;
+    if (zoneChanged || y !== n.y) {
+      move = { kind: "note.move", note: n.id, x: 0, y };
+      if (zoneChanged) move.zone = zone;
+    }
+    if (clusterChanged && zoneChanged) {
+      // The server checks the cluster's station against the note's zone: move first.
+      this.store.opWait(this.board.id, move).then(() => this.setCluster(n.id, cluster), () => {});
     } else {
-      this.update();
+      if (move) this.store.op(this.board.id, move);
+      if (clusterChanged) this.setCluster(n.id, cluster);
+      if (!move && !clusterChanged) this.update();
     }
   }
 
@@ -464,6 +856,7 @@ export class BoardView {
     if (!d) return;
     this.drag = null;
     clearTimeout(d.sendTimer);
+    d.over?.classList.remove("drop-target");
     const { move, up, cancel } = d.listeners || {};
     window.removeEventListener("pointermove", move);
     window.removeEventListener("pointerup", up);

@@ -6,6 +6,7 @@
 // and from presence frames, so inputs keep their focus while the day goes on. Every change is
 // an op on the control board; the state shown is always the server's (`event.after`, R20).
 
+import { ArchivePanel } from "./archive.js";
 import { timerInfo } from "./clock.js";
 import { groupsAt } from "./control.js";
 import { clear, el } from "./html.js";
@@ -26,8 +27,12 @@ export class FacilitatorView {
    * @param {Map<string, object>} o.instruments  instrument templates by id
    * @param {object|null} o.presence the last presence frame
    * @param {(boardId: string) => void} o.onOpenBoard
+   * @param {(station?: string) => void} [o.onOpenStations]  the cross-board station view
+   * @param {(created: object) => void} [o.onRestored]  a snapshot was restored as a new session
+   * @param {() => void} [o.onDeleted]  the session was deleted
    */
-  constructor({ root, session, store, controlId, token, clock, instruments, presence, onOpenBoard }) {
+  constructor({ root, session, store, controlId, token, clock, instruments, presence, onOpenBoard,
+    onOpenStations, onRestored, onDeleted }) {
     this.root = root;
     this.session = session;
     this.store = store;
@@ -36,6 +41,9 @@ export class FacilitatorView {
     this.clock = clock;
     this.instruments = instruments || new Map();
     this.onOpenBoard = onOpenBoard;
+    this.onOpenStations = onOpenStations || (() => {});
+    this.onRestored = onRestored || (() => {});
+    this.onDeleted = onDeleted || (() => {});
     this.boards = [...session.boards].sort((a, b) => a.corner - b.corner);
     this.cards = new Map(); // instrument id -> parts of its card
     this.presenceFrame = presence || null;
@@ -59,6 +67,7 @@ export class FacilitatorView {
 
   destroy() {
     this.destroyed = true;
+    this.archive?.destroy();
     for (const u of this.unsubs) u();
   }
 
@@ -101,11 +110,20 @@ export class FacilitatorView {
 
   build() {
     const root = clear(this.root);
+    this.archive = new ArchivePanel({
+      session: this.session, token: this.token, titleOf: (c) => this.titleOf(c),
+      onRestored: (created) => this.onRestored(created), onDeleted: () => this.onDeleted(),
+    });
+    const stations = (this.session.stations || []).length > 0;
     root.append(el("div", { class: "overview", id: "overview" },
       el("div", { class: "ov-head" },
         el("div", {},
           el("h1", { class: "view-title", text: t("overviewTitle") }),
           el("p", { class: "session-title", text: this.session.title })),
+        stations ? el("button", {
+          type: "button", class: "ctl primary", id: "open-stations", text: t("stationViewOpen"),
+          onclick: () => this.onOpenStations(),
+        }) : null,
         el("div", { class: "code-row" },
           el("span", { class: "link-label", text: t("joinCode") }),
           el("strong", { class: "join-code", id: "join-code", text: this.session.code }),
@@ -114,6 +132,7 @@ export class FacilitatorView {
       el("div", { class: "ov-corners", id: "ov-corners" }, this.boards.map((b) => this.buildCard(b))),
       this.buildPlan(),
       el("div", { class: "ov-two" }, this.buildGroups(), this.buildPeople()),
+      this.archive.el,
       this.buildLinks()));
   }
 
@@ -188,6 +207,7 @@ export class FacilitatorView {
     const corner = b.instrument;
     const parts = {
       planned: el("p", { class: "ov-planned" }),
+      mode: el("p", { class: "ov-mode", hidden: true }),
       presence: el("p", { class: "ov-presence" }),
       counts: new Map(),
       total: el("strong", { class: "ov-total" }),
@@ -210,7 +230,7 @@ export class FacilitatorView {
     parts.card = el("section", { class: `ov-corner corner-${b.corner}`, dataset: { corner, board: b.id } },
       el("p", { class: "corner-num", text: t("corner", { n: b.corner }) }),
       el("h2", { class: "ov-title", text: this.titleOf(corner) }),
-      parts.planned, parts.presence,
+      parts.planned, parts.presence, parts.mode,
       el("p", { class: "ov-notes-head" }, el("span", { text: t("notesTotal") }), " ", parts.total),
       counts,
       el("h3", { class: "ov-last-head", text: t("lastNotes") }), parts.last,
@@ -324,6 +344,7 @@ export class FacilitatorView {
     }
     this.renderPlanState();
     this.renderPeople();
+    this.archive?.onControl(ctl);
     this.tick();
   }
 
@@ -340,7 +361,12 @@ export class FacilitatorView {
   updateCorner(b) {
     const parts = this.cards.get(b.instrument);
     if (!parts) return;
-    const notes = [...this.store.mirror(b.id).view().values()];
+    const mirror = this.store.mirror(b.id);
+    const notes = [...mirror.view().values()];
+    const mode = mirror.mode || "open";
+    parts.mode.hidden = mode === "open";
+    parts.mode.textContent = mode === "open" ? "" : t("modeOnCard", { mode: t(`modes.${mode}`) });
+    parts.card.dataset.mode = mode;
     let total = 0;
     for (const [station, node] of parts.counts) {
       const n = notes.filter((note) => note.zone === station).length;

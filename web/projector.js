@@ -53,7 +53,7 @@ export class ProjectorView {
       boardRoot));
     // The board itself, read-only whatever the token may do.
     this.boardView = new BoardView({
-      root: boardRoot, board, stations: session.stations, instrument, store,
+      root: boardRoot, board, stations: session.stations, instrument, store, controlId,
       me: { ...(me || {}), role: "viewer" },
     });
     this.unsub = store.onChange((b) => { if (b === controlId) this.update(); });

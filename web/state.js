@@ -37,9 +37,28 @@ export class IdMaker {
   column() {
     return `k-${rand(8)}`;
   }
+
+  cluster() {
+    return `c-${rand(10)}`;
+  }
+
+  vote() {
+    return `v-${rand(8)}`;
+  }
+
+  /** An op id that says nothing about who sent it (a dot of an anonymous vote, R27). */
+  anonymous() {
+    return `a:${rand(24)}`;
+  }
 }
 
-const NOTE_KINDS = new Set(["note.add", "note.edit", "note.color", "note.move", "note.delete"]);
+const NOTE_KINDS = new Set([
+  "note.add", "note.edit", "note.color", "note.move", "note.delete",
+  "note.cluster", "note.hide", "note.restore",
+]);
+// Ops on a notes board after which this client cannot know the result from the op alone
+// (the server keeps the undo history): it asks for the board's state again.
+const RESYNC_KINDS = new Set(["cluster.undo"]);
 
 export function isNoteOp(op) {
   return NOTE_KINDS.has(op?.kind);
@@ -139,8 +158,12 @@ export function applyExtra(x, op, meta = {}) {
   }
 }
 
-/** Apply one op to a notes Map in place (same rules as the server, total, never throws). */
-export function applyOp(notes, op, meta = {}) {
+/**
+ * Apply one op to a notes Map in place (same rules as the server, total, never throws).
+ * `meta.redacted`: the server withheld the text from us (R28). `trash`: deleted notes as they
+ * were, for note.restore (read here, kept up to date by the mirror).
+ */
+export function applyOp(notes, op, meta = {}, trash = null) {
   const note = notes.get(op.note);
   switch (op.kind) {
     case "note.add":
@@ -149,12 +172,16 @@ export function applyOp(notes, op, meta = {}) {
         id: op.note, zone: op.zone, text: op.text ?? "", color: op.color || "yellow",
         x: op.x ?? 0, y: op.y ?? 0, author: meta.participant || "", author_name: meta.name || "",
         group: meta.group || "", round: meta.round ?? 0, created_seq: meta.seq ?? Infinity,
+        cluster: null, hidden: false, ...(meta.redacted ? { redacted: true } : {}),
       });
       return true;
-    case "note.edit":
+    case "note.edit": {
       if (!note) return false;
-      notes.set(op.note, { ...note, text: op.text });
+      const next = { ...note, text: op.text };
+      if (meta.redacted) next.redacted = true; else delete next.redacted;
+      notes.set(op.note, next);
       return true;
+    }
     case "note.color":
       if (!note) return false;
       notes.set(op.note, { ...note, color: op.color });
@@ -163,6 +190,20 @@ export function applyOp(notes, op, meta = {}) {
       if (!note) return false;
       notes.set(op.note, { ...note, x: op.x, y: op.y, zone: op.zone ?? note.zone });
       return true;
+    case "note.cluster":
+      if (!note) return false;
+      notes.set(op.note, { ...note, cluster: op.cluster ?? null });
+      return true;
+    case "note.hide":
+      if (!note) return false;
+      notes.set(op.note, { ...note, hidden: op.hidden !== false });
+      return true;
+    case "note.restore": {
+      const old = trash?.get(op.note);
+      if (note || !old) return false;
+      notes.set(op.note, { ...old });
+      return true;
+    }
     case "note.delete":
       return notes.delete(op.note);
     default:
@@ -180,6 +221,11 @@ export class BoardMirror {
     this.extra = emptyExtra(); // confirmed columns, partners, flags, reflections, scores
     this.pending = new Map(); // op id -> {id, op, ackSeq: number|null, sent: bool}
     this.control = null; // the control board only: the public control state (R20)
+    this.mode = "open"; // open | hidden (until reveal) | locked (R28)
+    // Deleted notes as this page saw them go (the state frame does not carry them), so a
+    // facilitator can restore them; filled from the export too (see board.js).
+    this.trash = new Map();
+    this.stale = false; // an event we cannot apply ourselves: ask for the state again
   }
 
   /** The notes as this client shows them: confirmed + own pending ops. */
@@ -188,7 +234,7 @@ export class BoardMirror {
     for (const p of this.pending.values()) {
       if (p.ackSeq !== null && p.ackSeq <= this.seq) continue;
       if (!isNoteOp(p.op)) continue;
-      if (applyOp(notes, p.op, { seq: Infinity })) {
+      if (applyOp(notes, p.op, { seq: Infinity }, this.trash)) {
         const n = notes.get(p.op.note);
         if (n) notes.set(n.id, { ...n, pending: true });
       }
@@ -217,6 +263,8 @@ export class BoardMirror {
     this.seq = frame.seq;
     this.notes = new Map((frame.state?.notes || []).map((n) => [n.id, n]));
     this.extra = extraFromState(frame.state || {});
+    this.mode = frame.state?.mode || "open";
+    for (const id of this.notes.keys()) this.trash.delete(id);
     if (frame.state?.control) this.control = frame.state.control;
     this.loaded = true;
     this._prune();
@@ -230,9 +278,21 @@ export class BoardMirror {
     // Control board: every event carries the whole state after it; never re-implement the rules.
     if (frame.after) this.control = frame.after;
     if (frame.result === "applied" && frame.op) {
-      const meta = { ...(frame.actor || {}), seq: frame.seq, round: frame.round };
-      if (isNoteOp(frame.op)) applyOp(this.notes, frame.op, meta);
-      else applyExtra(this.extra, frame.op, meta);
+      const op = frame.op;
+      const meta = { ...(frame.actor || {}), seq: frame.seq, round: frame.round, redacted: !!frame.redacted };
+      if (op.kind === "note.delete" && this.notes.has(op.note)) this.trash.set(op.note, this.notes.get(op.note));
+      if (isNoteOp(op)) {
+        const done = applyOp(this.notes, op, meta, this.trash);
+        if (op.kind === "note.restore") {
+          if (done) this.trash.delete(op.note); else if (!this.notes.has(op.note)) this.stale = true;
+        }
+      } else if (op.kind === "board.mode") {
+        this.mode = op.mode;
+      } else if (RESYNC_KINDS.has(op.kind) && !this.control) {
+        this.stale = true;
+      } else {
+        applyExtra(this.extra, op, meta);
+      }
     }
     const own = this.pending.get(frame.id);
     if (own) own.ackSeq = frame.seq;
@@ -279,6 +339,10 @@ export class BoardStore {
     this.eventListeners = new Set();
     this.writable = true;
     this.participant = "";
+    this.waiters = new Map(); // op id -> {resolve, reject}: opWait()
+    // This page's cluster edits, newest last: {board, id}; Undo sends cluster.undo to the
+    // board of the newest (R26).
+    this.clusterEdits = [];
   }
 
   mirror(boardId) {
@@ -296,6 +360,8 @@ export class BoardStore {
   /** Every new event (in seq order, after it is applied to the mirror). */
   onEvent(fn) { this.eventListeners.add(fn); return () => this.eventListeners.delete(fn); }
   _changed(boardId) { for (const fn of this.listeners) fn(boardId); }
+  /** Tell the views to redraw this board (something beside the mirror changed). */
+  touch(boardId) { this._changed(boardId); }
 
   subscribe(boardId) {
     const m = this.mirror(boardId);
@@ -326,14 +392,55 @@ export class BoardStore {
     }
   }
 
-  /** Make, apply locally, and send one op. Returns the op id. */
-  op(boardId, op) {
+  /**
+   * Make, apply locally, and send one op. Returns the op id.
+   * @param {object} [opts]
+   * @param {boolean} [opts.anonymous]  an id that does not name the sender (R27)
+   */
+  op(boardId, op, opts = {}) {
     const m = this.mirror(boardId);
-    const id = this.ids.op();
+    const id = opts.anonymous ? this.ids.anonymous() : this.ids.op();
     m.pending.set(id, { id, op, ackSeq: null });
     this.send({ type: "op", id, board: boardId, op });
     this._changed(boardId);
     return id;
+  }
+
+  /**
+   * Like op(), and a promise of its outcome: resolves with "applied" or "noop" once stored,
+   * rejects with the server's error frame when it is refused.
+   */
+  opWait(boardId, op, opts = {}) {
+    let id = null;
+    const promise = new Promise((resolve, reject) => {
+      id = this.op(boardId, op, opts);
+      this.waiters.set(id, { resolve, reject });
+    });
+    promise.catch(() => {}); // the error listeners say it; a caller may still await it
+    promise.id = id;
+    return promise;
+  }
+
+  /** A cluster edit (R26): sent like op(), and remembered for Undo. */
+  clusterOp(boardId, op) {
+    const promise = this.opWait(boardId, op);
+    this.clusterEdits.push({ board: boardId, id: promise.id });
+    if (this.clusterEdits.length > 50) this.clusterEdits.shift();
+    return promise;
+  }
+
+  /** Undo this page's newest cluster edit (on the board it was made on). */
+  clusterUndo() {
+    const last = this.clusterEdits.pop();
+    if (!last) return null;
+    return this.opWait(last.board, { kind: "cluster.undo" });
+  }
+
+  _settle(id, result, error) {
+    const w = this.waiters.get(id);
+    if (!w) return;
+    this.waiters.delete(id);
+    if (error) w.reject(error); else w.resolve(result);
   }
 
   drag(boardId, note, x, y) {
@@ -355,13 +462,22 @@ export class BoardStore {
           if (r === "resync") m.epoch = null;
           this.subscribe(msg.board);
         }
+        if (r === "ok" && m.stale) {
+          // An op whose effect only the server knows (an undo, a restore we never saw
+          // deleted): the whole state again, from what we have (R8 sends it).
+          m.stale = false;
+          m.epoch = null;
+          this.subscribe(msg.board);
+        }
         if (r === "ok") for (const fn of this.eventListeners) fn(msg);
         this._changed(msg.board);
+        if (r === "ok" || r === "old") this._settle(msg.id, msg.result);
         break;
       }
       case "ack": {
         this.mirror(msg.board).applyAck(msg);
         this._changed(msg.board);
+        this._settle(msg.id, msg.result);
         break;
       }
       case "caught_up": {
@@ -417,6 +533,10 @@ export class BoardStore {
           m.reject(msg.ref);
           this._changed(m.board);
         }
+      }
+      if (!retryLater) {
+        this.clusterEdits = this.clusterEdits.filter((e) => e.id !== msg.ref);
+        this._settle(msg.ref, null, msg);
       }
     }
     for (const fn of this.errorListeners) fn(msg);

@@ -1,0 +1,321 @@
+// The facilitator's archive (R24, docs/OPERATIONS.md): named snapshots of the whole session,
+// opening one read-only at its own address, comparing two (or one with now), restoring one as a
+// new session, exports (JSON, CSV, Markdown, HTML; anonymous or not; now or a snapshot), and
+// deleting the session. Everything goes over HTTP with the facilitator token as Bearer.
+
+import { el } from "./html.js";
+import { getLang, t } from "./i18n.js";
+
+export const EXPORT_FORMATS = [
+  { id: "json", label: "JSON" }, { id: "csv", label: "CSV" },
+  { id: "md", label: "Markdown" }, { id: "html", label: "HTML" },
+];
+const DIFF_KINDS = ["added", "removed", "edited", "moved", "votes"];
+
+export function snapshotUrl(sid, name, token) {
+  return `/s/${encodeURIComponent(sid)}/${encodeURIComponent(name)}#t=${token}`;
+}
+
+export function formatTime(seconds) {
+  if (!seconds) return "";
+  return new Date(seconds * 1000).toLocaleString(getLang() === "en" ? "en-GB" : "nl-NL", {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+/** fetch with the facilitator token; throws an Error with the server's message. */
+export async function authFetch(token, path, { method = "GET", body, raw = false } = {}) {
+  const headers = { authorization: `Bearer ${token}` };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(path, {
+    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (raw && res.ok) return res;
+  let data = {};
+  try { data = await res.json(); } catch { /* empty */ }
+  if (!res.ok) {
+    const err = new Error(data.message || `HTTP ${res.status}`);
+    err.status = res.status;
+    err.code = data.error;
+    throw err;
+  }
+  return data;
+}
+
+export class ArchivePanel {
+  /**
+   * @param {object} o
+   * @param {object} o.session
+   * @param {string} o.token
+   * @param {(instrument: string) => string} o.titleOf
+   * @param {(created: object) => void} o.onRestored  answer of the restore (a new session)
+   * @param {() => void} o.onDeleted
+   */
+  constructor({ session, token, titleOf, onRestored, onDeleted }) {
+    this.session = session;
+    this.token = token;
+    this.titleOf = titleOf;
+    this.onRestored = onRestored;
+    this.onDeleted = onDeleted;
+    this.snapshots = [];
+    this.destroyed = false;
+    this.seen = null;
+    this.base = `/api/sessions/${encodeURIComponent(session.id)}`;
+    this.el = this.build();
+    this.refresh();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    clearTimeout(this.refreshTimer);
+  }
+
+  build() {
+    this.nameInput = el("input", {
+      type: "text", id: "snapshot-name", maxlength: "80", placeholder: t("snapshotNamePlaceholder"),
+      "aria-label": t("snapshotName"),
+    });
+    const takeForm = el("form", { class: "ctl-row", id: "snapshot-form" },
+      this.nameInput,
+      el("button", { type: "submit", class: "ctl primary", id: "snapshot-take", text: t("snapshotTake") }));
+    takeForm.addEventListener("submit", (e) => { e.preventDefault(); this.take(); });
+    this.status = el("p", { class: "archive-status", id: "archive-status", role: "status", hidden: true });
+    this.list = el("ul", { class: "snapshot-list", id: "snapshot-list" });
+
+    this.diffFrom = el("select", { id: "diff-from", "aria-label": t("diffFrom") });
+    this.diffTo = el("select", { id: "diff-to", "aria-label": t("diffTo") });
+    this.diffResult = el("div", { class: "diff-result", id: "diff-result", "aria-live": "polite" });
+    const diffRow = el("div", { class: "ctl-row" },
+      el("label", { class: "field inline", for: "diff-from", text: t("diffFrom") }), this.diffFrom,
+      el("label", { class: "field inline", for: "diff-to", text: t("diffTo") }), this.diffTo,
+      el("button", { type: "button", class: "ctl", id: "diff-run", text: t("diffRun"), onclick: () => this.diff() }));
+
+    this.exportSource = el("select", { id: "export-source", "aria-label": t("exportSource") });
+    this.exportAnon = el("input", { type: "checkbox", id: "export-anonymous" });
+    const exportRow = el("div", { class: "ctl-row" },
+      el("label", { class: "field inline", for: "export-source", text: t("exportSource") }), this.exportSource,
+      el("label", { class: "check" }, this.exportAnon, el("span", { text: t("exportAnonymous") })),
+      EXPORT_FORMATS.map((f) => el("button", {
+        type: "button", class: "ctl export-btn", dataset: { format: f.id }, text: f.label,
+        "aria-label": t("exportAs", { format: f.label }), onclick: () => this.download(f.id),
+      })));
+
+    this.deleteConfirm = this.buildDelete();
+    return el("section", { class: "panel ov-archive", id: "archive-panel" },
+      el("h2", { text: t("archiveTitle") }),
+      el("p", { class: "intro", text: t("archiveIntro") }),
+      takeForm, this.status,
+      el("h3", { text: t("snapshotsTitle") }), this.list,
+      el("h3", { text: t("diffTitle") }), diffRow, this.diffResult,
+      el("h3", { text: t("exportTitle") }), exportRow,
+      el("h3", { text: t("deleteTitle") }), this.deleteConfirm);
+  }
+
+  buildDelete() {
+    const code = el("input", {
+      type: "text", id: "delete-confirm-code", autocomplete: "off", maxlength: "12",
+      "aria-label": t("deleteTypeCode", { code: this.session.code }),
+    });
+    const confirmBtn = el("button", {
+      type: "button", class: "ctl warn", id: "session-delete-confirm", text: t("deleteConfirm"), disabled: true,
+      onclick: () => this.deleteSession(),
+    });
+    code.addEventListener("input", () => {
+      confirmBtn.disabled = code.value.replace(/[^A-Za-z0-9]/g, "").toUpperCase() !== this.session.code;
+    });
+    const box = el("div", { class: "delete-confirm", id: "delete-confirm", hidden: true },
+      el("p", { class: "error", text: t("deleteWarning") }),
+      el("label", { for: "delete-confirm-code", text: t("deleteTypeCode", { code: this.session.code }) }),
+      el("div", { class: "ctl-row" }, code, confirmBtn,
+        el("button", {
+          type: "button", class: "ctl", id: "session-delete-cancel", text: t("cancel"),
+          onclick: () => { box.hidden = true; start.hidden = false; code.value = ""; confirmBtn.disabled = true; },
+        })));
+    const start = el("button", {
+      type: "button", class: "ctl warn", id: "session-delete", text: t("deleteSession"),
+      onclick: () => { box.hidden = false; start.hidden = true; code.focus(); },
+    });
+    return el("div", {}, start, box);
+  }
+
+  say(message, error = false) {
+    this.status.textContent = message || "";
+    this.status.hidden = !message;
+    this.status.classList.toggle("error", !!error);
+  }
+
+  /** New snapshots appear by themselves at a round change or when the session closes. */
+  onControl(ctl) {
+    const key = `${ctl?.round}:${ctl?.closed}`;
+    if (this.seen !== null && key !== this.seen) {
+      clearTimeout(this.refreshTimer);
+      this.refreshTimer = setTimeout(() => this.refresh(), 800);
+    }
+    this.seen = key;
+  }
+
+  async refresh() {
+    try {
+      const data = await authFetch(this.token, `${this.base}/snapshots`);
+      if (this.destroyed) return;
+      this.snapshots = [...(data.snapshots || [])].sort((a, b) => (a.taken || 0) - (b.taken || 0));
+      this.render();
+    } catch (err) {
+      if (!this.destroyed) this.say(t("archiveError", { message: err.message }), true);
+    }
+  }
+
+  render() {
+    const snaps = this.snapshots;
+    this.list.replaceChildren(...(snaps.length ? snaps.map((s) => this.item(s))
+      : [el("li", { class: "ov-empty", text: t("snapshotsNone") })]));
+    const fill = (select, withNow, keep) => {
+      const chosen = select.value;
+      select.replaceChildren(
+        ...(withNow ? [el("option", { value: "", text: t("now") })] : []),
+        ...[...snaps].reverse().map((s) => el("option", { value: s.name, text: s.name })));
+      if ([...select.options].some((o) => o.value === chosen)) select.value = chosen;
+      else if (keep !== undefined) select.value = keep;
+    };
+    fill(this.diffFrom, false);
+    fill(this.diffTo, true, "");
+    fill(this.exportSource, true, "");
+  }
+
+  item(s) {
+    const restoreTitle = el("input", {
+      type: "text", class: "restore-title", maxlength: "120", "aria-label": t("restoreTitle"),
+    });
+    restoreTitle.value = `${this.session.title} – ${s.name}`.slice(0, 120);
+    const restoreBox = el("div", { class: "restore-box ctl-row", hidden: true },
+      el("label", { class: "field inline", text: t("restoreTitle") }), restoreTitle,
+      el("button", {
+        type: "button", class: "ctl primary restore-confirm", text: t("restoreConfirm"),
+        onclick: () => this.restore(s.name, restoreTitle.value.trim()),
+      }),
+      el("button", {
+        type: "button", class: "ctl", text: t("cancel"),
+        onclick: () => { restoreBox.hidden = true; },
+      }));
+    const counts = s.counts || {};
+    const meta = [formatTime(s.taken), t("snapshotNotes", { n: counts.notes ?? 0 }),
+      s.reason === "auto" ? t("snapshotAuto") : t("snapshotManual")].filter(Boolean).join(" · ");
+    return el("li", { class: "snapshot", dataset: { name: s.name } },
+      el("strong", { class: "snapshot-name", text: s.name }),
+      el("span", { class: "snapshot-meta", text: meta }),
+      el("div", { class: "ctl-row" },
+        el("a", {
+          class: "ctl snapshot-open", href: snapshotUrl(this.session.id, s.name, this.token),
+          target: "_blank", rel: "noopener", text: t("snapshotOpen"),
+        }),
+        el("button", {
+          type: "button", class: "ctl snapshot-compare", text: t("snapshotCompare"),
+          onclick: () => { this.diffFrom.value = s.name; this.diffTo.value = ""; this.diff(); },
+        }),
+        el("button", {
+          type: "button", class: "ctl snapshot-restore", text: t("snapshotRestore"),
+          onclick: () => { restoreBox.hidden = false; restoreTitle.focus(); },
+        })),
+      restoreBox);
+  }
+
+  async take() {
+    const name = this.nameInput.value.trim() || t("snapshotDefault", { time: formatTime(Date.now() / 1000) });
+    try {
+      const meta = await authFetch(this.token, `${this.base}/snapshots`, { method: "POST", body: { name } });
+      this.nameInput.value = "";
+      this.say(t("snapshotTaken", { name: meta.name }));
+      await this.refresh();
+    } catch (err) {
+      this.say(err.status === 409 ? t("snapshotExists", { name }) : t("archiveError", { message: err.message }), true);
+    }
+  }
+
+  async diff() {
+    const from = this.diffFrom.value;
+    if (!from) { this.say(t("diffNeedsSnapshot"), true); return; }
+    const to = this.diffTo.value;
+    const q = new URLSearchParams({ from });
+    if (to) q.set("to", to);
+    this.diffResult.replaceChildren(el("p", { class: "loading", text: t("connecting") }));
+    try {
+      const data = await authFetch(this.token, `${this.base}/diff?${q}`);
+      this.renderDiff(data.changes || {}, from, to);
+    } catch (err) {
+      this.diffResult.replaceChildren(el("p", { class: "error", role: "alert", text: t("archiveError", { message: err.message }) }));
+    }
+  }
+
+  zoneTitle(zone) {
+    return (this.session.stations || []).find((s) => s.id === zone)?.title || zone;
+  }
+
+  renderDiff(changes, from, to) {
+    const where = (c) => `${this.titleOf(c.instrument)} · ${this.zoneTitle(c.zone)}`;
+    const sections = DIFF_KINDS.map((kind) => {
+      const list = changes[kind] || [];
+      if (!list.length) return null;
+      return el("section", { class: `diff-kind diff-${kind}`, dataset: { kind } },
+        el("h4", { text: t(`diffKinds.${kind}`, { n: list.length }) }),
+        el("ul", { class: "diff-list" }, list.map((c) => {
+          let detail = null;
+          if (kind === "edited") detail = el("span", { class: "diff-detail", text: t("diffEdited", { before: c.before ?? "", after: c.after ?? "" }) });
+          else if (kind === "moved") {
+            detail = el("span", {
+              class: "diff-detail",
+              text: t("diffMoved", { from: this.zoneTitle(c.from?.zone), to: this.zoneTitle(c.to?.zone) }),
+            });
+          } else if (kind === "votes") detail = el("span", { class: "diff-detail", text: t("diffVotes", { before: c.before, after: c.after }) });
+          return el("li", { class: "diff-item", dataset: { note: c.note, instrument: c.instrument } },
+            el("span", { class: "diff-where", text: where(c) }),
+            el("span", { class: "diff-text", text: c.text }),
+            detail);
+        })));
+    }).filter(Boolean);
+    const head = el("p", { class: "diff-head", text: t("diffBetween", { from, to: to || t("now") }) });
+    this.diffResult.replaceChildren(head, ...(sections.length ? sections : [el("p", { class: "ov-empty", text: t("diffNone") })]));
+  }
+
+  async download(fmt) {
+    const q = new URLSearchParams();
+    if (this.exportSource.value) q.set("snapshot", this.exportSource.value);
+    if (this.exportAnon.checked) q.set("anonymous", "1");
+    const qs = q.toString();
+    try {
+      const res = await authFetch(this.token, `${this.base}/export.${fmt}${qs ? `?${qs}` : ""}`, { raw: true });
+      const blob = await res.blob();
+      const cd = res.headers.get("content-disposition") || "";
+      const m = cd.match(/filename="([^"]+)"/);
+      const name = m ? m[1] : `export.${fmt}`;
+      const href = URL.createObjectURL(blob);
+      const a = el("a", { href, download: name, hidden: true });
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(href), 30_000);
+      this.say(t("exportDone", { name }));
+    } catch (err) {
+      this.say(t("archiveError", { message: err.message }), true);
+    }
+  }
+
+  async restore(name, title) {
+    try {
+      const created = await authFetch(this.token, `${this.base}/snapshots/${encodeURIComponent(name)}/restore`, {
+        method: "POST", body: { title },
+      });
+      this.onRestored(created);
+    } catch (err) {
+      this.say(t("archiveError", { message: err.message }), true);
+    }
+  }
+
+  async deleteSession() {
+    try {
+      await authFetch(this.token, this.base, { method: "DELETE" });
+      this.onDeleted();
+    } catch (err) {
+      this.say(t("archiveError", { message: err.message }), true);
+    }
+  }
+}

@@ -1,0 +1,466 @@
+// The facilitator's view of one station across the four corner boards: the notes of Relevantie
+// (or Toepasbaarheid, or Tips) of every corner side by side, and the session's clusters of that
+// station above them (R26: clusters are session-wide, so one cluster can hold notes of several
+// boards). Notes go into a cluster by dragging (pointer events) or by the menu on each note;
+// "Suggesties" asks the server for suggested clusters (R29) to accept, retitle or reject.
+
+import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
+import { clear, el } from "./html.js";
+import { t } from "./i18n.js";
+import { currentVote, totalOf, voteApplies, VoteAdmin } from "./votes.js";
+
+const DRAG_START_PX = 5;
+
+export class StationView {
+  /**
+   * @param {object} o
+   * @param {HTMLElement} o.root
+   * @param {object} o.session
+   * @param {import("./state.js").BoardStore} o.store
+   * @param {string} o.controlId
+   * @param {string} o.token           facilitator token (suggestions)
+   * @param {Map<string, object>} o.instruments
+   * @param {string|null} o.station    the station to show first
+   * @param {(station: string) => void} [o.onStation]
+   * @param {(boardId: string) => void} [o.onOpenBoard]
+   * @param {(msg: string) => void} [o.notify]
+   */
+  constructor({ root, session, store, controlId, token, instruments, station, onStation, onOpenBoard, notify }) {
+    this.root = root;
+    this.session = session;
+    this.store = store;
+    this.controlId = controlId;
+    this.token = token;
+    this.instruments = instruments || new Map();
+    this.onStation = onStation || (() => {});
+    this.onOpenBoard = onOpenBoard || (() => {});
+    this.notify = notify || (() => {});
+    this.boards = [...session.boards].filter((b) => (b.layout || "stations") === "stations")
+      .sort((a, b) => a.corner - b.corner);
+    this.stations = session.stations || [];
+    this.station = this.stations.some((s) => s.id === station) ? station : this.stations[0]?.id;
+    this.destroyed = false;
+    this.drag = null;
+    this.suggestions = null;
+    this.unsubs = [store.onChange((b) => {
+      if (b === controlId || this.boards.some((x) => x.id === b)) this.update();
+    })];
+    this.build();
+    this.update();
+  }
+
+  destroy() {
+    this.destroyed = true;
+    this.cancelDrag();
+    for (const u of this.unsubs) u();
+  }
+
+  titleOf(b) {
+    return this.instruments.get(b.instrument)?.title || b.title;
+  }
+
+  stationTitle(id = this.station) {
+    return this.stations.find((s) => s.id === id)?.title || id;
+  }
+
+  covers(v) {
+    return this.boards.some((b) => voteApplies(v, b.id, this.station));
+  }
+
+  // --- building ------------------------------------------------------------------------------
+
+  build() {
+    this.cards = new Map(); // "board/note" -> card
+    this.boxes = new Map(); // cluster id -> ClusterBox
+    this.columns = new Map(); // board id -> list
+    const tabs = el("div", { class: "station-tabs", role: "tablist", "aria-label": t("stationPick") },
+      this.stations.map((s) => el("button", {
+        type: "button", role: "tab", class: "station-tab", dataset: { station: s.id },
+        "aria-selected": String(s.id === this.station), text: s.title,
+        onclick: () => this.setStation(s.id),
+      })));
+    this.undoBtn = undoButton(this.store);
+    this.suggestBtn = el("button", {
+      type: "button", class: "ctl", id: "suggest-btn", text: t("suggestButton"), onclick: () => this.loadSuggestions(),
+    });
+    this.voteAdmin = new VoteAdmin({
+      store: this.store, controlId: this.controlId,
+      scopes: [{ value: "station", label: t("voteScopeStation", { station: this.stationTitle() }), board: null, station: this.station }],
+      covers: (v) => this.covers(v),
+    });
+    this.suggestBox = el("section", { class: "panel suggestions", id: "suggestions", hidden: true, "aria-live": "polite" });
+    this.clusterWrap = el("div", { class: "clusters station-clusters", id: "station-clusters", dataset: { station: this.station } });
+    this.emptyClusters = el("p", { class: "ov-empty", text: t("clustersNone") });
+    const cols = el("div", { class: "station-columns loose-drop", id: "station-columns" },
+      this.boards.map((b) => {
+        const list = el("div", { class: "note-list loose-notes" });
+        this.columns.set(b.id, list);
+        return el("section", { class: `station-col corner-${b.corner}`, dataset: { board: b.id, corner: b.instrument } },
+          el("header", { class: "station-col-head" },
+            el("span", { class: "corner-num", text: t("corner", { n: b.corner }) }),
+            el("h3", { class: "station-col-title", text: this.titleOf(b) }),
+            el("button", { type: "button", class: "ctl small", text: t("openBoard"), onclick: () => this.onOpenBoard(b.id) })),
+          list, el("p", { class: "station-col-empty", text: t("emptyStation") }));
+      }));
+    clear(this.root).append(el("div", { class: "station-view", id: "station-view", dataset: { station: this.station } },
+      el("div", { class: "ov-head" },
+        el("div", {},
+          el("h1", { class: "view-title", text: t("stationViewTitle") }),
+          el("p", { class: "intro", text: t("stationViewIntro") })),
+        tabs),
+      el("div", { class: "ctl-row station-tools" },
+        newClusterControl({ store: this.store, controlId: this.controlId, station: this.station, stationTitle: this.stationTitle() }),
+        this.undoBtn, this.suggestBtn),
+      this.voteAdmin.el,
+      this.suggestBox,
+      el("h2", { class: "section-title", text: t("clustersOf", { station: this.stationTitle() }) }),
+      this.clusterWrap, this.emptyClusters,
+      el("h2", { class: "section-title", text: t("looseNotes") }),
+      cols));
+  }
+
+  setStation(id) {
+    if (id === this.station) return;
+    this.cancelDrag();
+    this.station = id;
+    this.suggestions = null;
+    this.onStation(id);
+    this.build();
+    this.update();
+  }
+
+  // --- updating ------------------------------------------------------------------------------
+
+  update() {
+    if (this.destroyed) return;
+    const control = this.store.mirror(this.controlId).control;
+    this.control = control;
+    this.vote = control ? currentVote(control, (v) => this.covers(v)) : null;
+    this.undoBtn.sync();
+    this.voteAdmin.update(control);
+    const all = [];
+    for (const b of this.boards) {
+      for (const n of this.store.mirror(b.id).view().values()) {
+        if (n.zone === this.station) all.push({ board: b, note: n, key: `${b.id}/${n.id}` });
+      }
+    }
+    const votes = (x) => totalOf(this.vote, x.board.id, x.note.id);
+    const order = (a, b) => (this.vote ? votes(b) - votes(a) : 0) || (a.board.corner - b.board.corner)
+      || ((a.note.created_seq ?? Infinity) - (b.note.created_seq ?? Infinity)) || (a.key < b.key ? -1 : 1);
+    const live = liveClusters(control, this.station);
+    const inCluster = new Map(live.map((c) => [c.id, []]));
+    const loose = new Map(this.boards.map((b) => [b.id, []]));
+    for (const x of all) {
+      const cid = effectiveCluster(control, x.note);
+      if (cid && inCluster.has(cid)) inCluster.get(cid).push(x); else loose.get(x.board.id).push(x);
+    }
+    const sumOf = (cid) => inCluster.get(cid).reduce((s, x) => s + votes(x), 0);
+    const ordered = orderClusters(live, this.vote ? sumOf : null);
+    let i = 0;
+    for (const c of ordered) {
+      let box = this.boxes.get(c.id);
+      if (!box) {
+        box = new ClusterBox({ store: this.store, controlId: this.controlId, cluster: c, editable: true });
+        this.boxes.set(c.id, box);
+      }
+      if (this.clusterWrap.children[i] !== box.el) this.clusterWrap.insertBefore(box.el, this.clusterWrap.children[i] || null);
+      i += 1;
+      const items = inCluster.get(c.id).sort(order);
+      this.place(box.list, items);
+      box.update({
+        title: c.title, count: items.length, votes: this.vote ? sumOf(c.id) : null,
+        targets: live.filter((x) => x.id !== c.id),
+      });
+    }
+    for (const [cid, box] of this.boxes) {
+      if (!inCluster.has(cid)) { box.el.remove(); this.boxes.delete(cid); }
+    }
+    this.emptyClusters.hidden = live.length > 0;
+    for (const [bid, list] of this.columns) {
+      const items = loose.get(bid).sort(order);
+      this.place(list, items);
+      list.parentNode.classList.toggle("is-empty", items.length === 0);
+    }
+    const seen = new Set(all.map((x) => x.key));
+    for (const [key, card] of this.cards) {
+      if (!seen.has(key)) {
+        if (this.drag?.key === key) this.cancelDrag();
+        card.remove();
+        this.cards.delete(key);
+      }
+    }
+    this.renderSuggestions();
+  }
+
+  place(list, items) {
+    let i = 0;
+    for (const x of items) {
+      let card = this.cards.get(x.key);
+      if (!card) {
+        card = this.makeCard(x.board);
+        this.cards.set(x.key, card);
+      }
+      this.fillCard(card, x.board, x.note);
+      if (this.drag?.key === x.key && this.drag.started) continue;
+      if (list.children[i] !== card) list.insertBefore(card, list.children[i] || null);
+      i += 1;
+    }
+    while (list.children.length > i) list.children[i].remove();
+  }
+
+  makeCard(board) {
+    const card = el("article", { class: "note snote", tabindex: "0", dataset: { board: board.id, corner: board.instrument } });
+    const clusterSel = el("select", { class: "note-cluster", "aria-label": t("clusterOfNote") });
+    clusterSel.addEventListener("change", () => {
+      const n = card._note;
+      if (!n) return;
+      const value = clusterSel.value || null;
+      if (value !== effectiveCluster(this.control, n)) this.setCluster(board.id, n.id, value);
+    });
+    const hide = el("button", {
+      type: "button", class: "note-hide small",
+      onclick: () => {
+        const n = card._note;
+        if (n) this.store.op(board.id, { kind: "note.hide", note: n.id, hidden: !n.hidden });
+      },
+    });
+    card.append(
+      el("div", { class: "note-head" },
+        el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" }),
+        el("span", { class: "note-meta" }),
+        el("span", { class: "note-flag", hidden: true })),
+      el("p", { class: "note-text" }),
+      el("div", { class: "vote-box", hidden: true }, el("span", { class: "vote-total" })),
+      el("div", { class: "tool-row snote-tools" }, clusterSel, hide));
+    card.addEventListener("pointerdown", (e) => this.pointerDown(e, card));
+    return card;
+  }
+
+  fillCard(card, board, n) {
+    card._note = n;
+    card._board = board;
+    card.dataset.noteId = n.id;
+    for (const c of ["yellow", "pink", "blue", "green", "orange", "purple"]) {
+      card.classList.toggle(`color-${c}`, c === (n.color || "yellow"));
+    }
+    card.classList.toggle("pending", !!n.pending);
+    card.classList.toggle("is-hidden", !!n.hidden);
+    const text = card.querySelector(".note-text");
+    if (text.textContent !== n.text) text.textContent = n.text;
+    const meta = [t("corner", { n: board.corner }), n.author_name, n.group].filter(Boolean).join(" · ");
+    const metaEl = card.querySelector(".note-meta");
+    if (metaEl.textContent !== meta) metaEl.textContent = meta;
+    const flag = card.querySelector(".note-flag");
+    flag.hidden = !n.hidden;
+    flag.textContent = n.hidden ? t("hiddenFlag") : "";
+    const box = card.querySelector(".vote-box");
+    box.hidden = !this.vote;
+    if (this.vote) {
+      const total = totalOf(this.vote, board.id, n.id);
+      const tot = box.querySelector(".vote-total");
+      tot.textContent = t("dotsTotal", { n: total });
+      tot.dataset.total = String(total);
+    }
+    const hide = card.querySelector(".note-hide");
+    const hideText = n.hidden ? t("noteShow") : t("noteHide");
+    if (hide.textContent !== hideText) hide.textContent = hideText;
+    const sel = card.querySelector(".note-cluster");
+    if (document.activeElement !== sel) {
+      const options = liveClusters(this.control, this.station);
+      const key = JSON.stringify(options);
+      if (sel.dataset.key !== key) {
+        sel.dataset.key = key;
+        sel.replaceChildren(el("option", { value: "", text: t("clusterNone") }),
+          ...options.map((c) => el("option", { value: c.id, text: t("clusterOption", { title: clusterTitle(c) }) })));
+      }
+      sel.value = effectiveCluster(this.control, n) || "";
+    }
+  }
+
+  setCluster(boardId, noteId, cluster) {
+    this.store.clusterOp(boardId, { kind: "note.cluster", note: noteId, cluster });
+  }
+
+  // --- dragging onto a cluster (pointer events) ----------------------------------------------
+
+  pointerDown(e, card) {
+    if (e.button !== 0 || this.drag) return;
+    if (e.target.closest("button, select, input, textarea")) return;
+    if (e.pointerType !== "mouse" && !e.target.closest(".drag-handle")) return;
+    const rect = card.getBoundingClientRect();
+    this.drag = {
+      card, key: `${card._board.id}/${card._note.id}`, pointerId: e.pointerId, started: false,
+      startX: e.clientX, startY: e.clientY, offX: e.clientX - rect.left, offY: e.clientY - rect.top,
+      width: rect.width, height: rect.height, target: undefined, over: null,
+    };
+    const move = (ev) => this.pointerMove(ev);
+    const up = (ev) => this.pointerUp(ev, true);
+    const cancel = (ev) => this.pointerUp(ev, false);
+    this.drag.listeners = { move, up, cancel };
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", cancel);
+    if (e.pointerType !== "mouse") e.preventDefault();
+  }
+
+  pointerMove(e) {
+    const d = this.drag;
+    if (!d || e.pointerId !== d.pointerId) return;
+    if (!d.started) {
+      if (Math.hypot(e.clientX - d.startX, e.clientY - d.startY) < DRAG_START_PX) return;
+      d.started = true;
+      d.placeholder = el("div", { class: "note-placeholder" });
+      d.placeholder.style.height = `${d.height}px`;
+      d.card.replaceWith(d.placeholder);
+      d.card.classList.add("dragging");
+      d.card.style.width = `${d.width}px`;
+      document.body.appendChild(d.card);
+      document.body.classList.add("is-dragging");
+    }
+    e.preventDefault();
+    d.card.style.left = `${e.clientX - d.offX}px`;
+    d.card.style.top = `${e.clientY - d.offY}px`;
+    const under = document.elementFromPoint(e.clientX, e.clientY);
+    const cbox = under?.closest?.(".cluster[data-cluster]");
+    let over = null;
+    if (cbox && this.clusterWrap.contains(cbox)) { d.target = cbox.dataset.cluster; over = cbox; }
+    else if (under?.closest?.(".loose-drop")) { d.target = null; over = under.closest(".loose-drop"); }
+    else d.target = undefined;
+    if (d.over !== over) {
+      d.over?.classList.remove("drop-target");
+      over?.classList.add("drop-target");
+      d.over = over;
+    }
+  }
+
+  pointerUp(e, commit) {
+    const d = this.drag;
+    if (!d || e.pointerId !== d.pointerId) return;
+    const { card, target, started } = d;
+    this.cancelDrag();
+    if (!started || !commit || target === undefined) { this.update(); return; }
+    const n = card._note;
+    if (n && target !== effectiveCluster(this.control, n)) this.setCluster(card._board.id, n.id, target);
+    else this.update();
+  }
+
+  cancelDrag() {
+    const d = this.drag;
+    if (!d) return;
+    this.drag = null;
+    d.over?.classList.remove("drop-target");
+    const { move, up, cancel } = d.listeners || {};
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", up);
+    window.removeEventListener("pointercancel", cancel);
+    if (d.started) {
+      d.card.classList.remove("dragging");
+      d.card.style.left = "";
+      d.card.style.top = "";
+      d.card.style.width = "";
+      if (d.placeholder?.parentNode) d.placeholder.replaceWith(d.card);
+      else d.card.remove();
+      document.body.classList.remove("is-dragging");
+    }
+  }
+
+  // --- suggested clusters (R29) --------------------------------------------------------------
+
+  async loadSuggestions() {
+    const station = this.station;
+    this.suggestBtn.disabled = true;
+    this.suggestions = { loading: true, list: [] };
+    this.renderSuggestions(true);
+    try {
+      const res = await fetch(`/api/sessions/${encodeURIComponent(this.session.id)}/suggest?station=${encodeURIComponent(station)}`, {
+        headers: { authorization: `Bearer ${this.token}` }, credentials: "same-origin",
+      });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok) throw new Error(data.message || `HTTP ${res.status}`);
+      if (this.destroyed || station !== this.station) return;
+      this.suggestions = {
+        list: (data.clusters || []).map((c, i) => ({ key: `s${i}`, title: c.title || "", notes: c.notes || [], editing: false })),
+      };
+    } catch (err) {
+      if (this.destroyed || station !== this.station) return;
+      this.suggestions = { error: err.message || String(err), list: [] };
+    } finally {
+      this.suggestBtn.disabled = false;
+    }
+    this.renderSuggestions(true);
+  }
+
+  renderSuggestions(force = false) {
+    const box = this.suggestBox;
+    const s = this.suggestions;
+    if (!s) { box.hidden = true; return; }
+    if (!force) return; // notes changing do not redraw the list: it is the server's answer
+    box.hidden = false;
+    const head = el("div", { class: "suggest-head" },
+      el("h2", { text: t("suggestTitle", { station: this.stationTitle() }) }),
+      el("button", {
+        type: "button", class: "ctl small", id: "suggest-close", text: t("close"),
+        onclick: () => { this.suggestions = null; this.renderSuggestions(true); },
+      }));
+    if (s.loading) { box.replaceChildren(head, el("p", { class: "loading", text: t("suggestLoading") })); return; }
+    if (s.error) { box.replaceChildren(head, el("p", { class: "error", role: "alert", text: t("errorGeneric", { message: s.error }) })); return; }
+    if (!s.list.length) { box.replaceChildren(head, el("p", { class: "ov-empty", id: "suggest-none", text: t("suggestNone") })); return; }
+    const boardTitle = (id) => {
+      const b = this.boards.find((x) => x.id === id);
+      return b ? this.titleOf(b) : id;
+    };
+    box.replaceChildren(head, el("ol", { class: "suggest-list" }, s.list.map((sg) => {
+      const input = el("input", {
+        type: "text", class: "suggestion-title-input", maxlength: "80", "aria-label": t("clusterName"), hidden: !sg.editing,
+      });
+      input.value = sg.title;
+      input.addEventListener("input", () => { sg.title = input.value; });
+      input.addEventListener("keydown", (e) => {
+        if (e.key === "Enter") { e.preventDefault(); this.accept(sg); }
+      });
+      const title = el("h3", { class: "suggestion-title", text: sg.title || t("clusterUntitled"), hidden: sg.editing });
+      return el("li", { class: "suggestion", dataset: { suggestion: sg.key } },
+        title, input,
+        el("ul", { class: "suggestion-notes" }, sg.notes.map((n) => el("li", { dataset: { board: n.board, note: n.note } },
+          el("span", { class: "suggestion-note-text", text: n.text }),
+          el("span", { class: "suggestion-note-board", text: boardTitle(n.board) })))),
+        el("div", { class: "ctl-row" },
+          el("button", { type: "button", class: "ctl small primary suggest-accept", text: t("suggestAccept"), onclick: () => this.accept(sg) }),
+          el("button", {
+            type: "button", class: "ctl small suggest-edit", text: t("suggestEdit"),
+            onclick: () => {
+              sg.editing = true;
+              title.hidden = true;
+              input.hidden = false;
+              input.focus();
+              input.select();
+            },
+          }),
+          el("button", { type: "button", class: "ctl small suggest-reject", text: t("suggestReject"), onclick: () => this.reject(sg) })));
+    })));
+  }
+
+  reject(sg) {
+    this.suggestions.list = this.suggestions.list.filter((x) => x !== sg);
+    this.renderSuggestions(true);
+  }
+
+  /** A new cluster with the suggested (or edited) title, then each note into it. */
+  async accept(sg) {
+    if (sg.busy) return;
+    sg.busy = true;
+    const cluster = this.store.ids.cluster();
+    try {
+      // The server checks note.cluster against the control board: the cluster must be stored first.
+      await this.store.clusterOp(this.controlId, {
+        kind: "cluster.add", cluster, station: this.station, title: sg.title.trim().slice(0, 80),
+      });
+      const moves = sg.notes.map((n) => this.store.clusterOp(n.board, { kind: "note.cluster", note: n.note, cluster }));
+      this.reject(sg);
+      await Promise.allSettled(moves);
+    } catch (err) {
+      sg.busy = false;
+      this.notify(t("opRejected", { message: err?.message || String(err) }));
+    }
+  }
+}
