@@ -72,6 +72,18 @@ SECURITY_HEADERS = [
 ]
 
 
+def abort_transport(websocket: WebSocket) -> None:
+    """Drop a websocket's TCP connection without flushing (uvicorn keeps the transport on the
+    protocol object whose bound ``send`` it handed to the app; SecurityHeaders kept it)."""
+    server_send = websocket.scope.get("vierhoeken.server_send")
+    protocol_ = getattr(server_send, "__self__", None)
+    transport = getattr(protocol_, "transport", None)
+    if callable(getattr(transport, "abort", None)):  # asyncio's or uvloop's transport
+        transport.abort()  # type: ignore[union-attr]
+    else:
+        log.warning("cannot drop a stuck connection: no transport found")
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response (pure ASGI, so websockets pass)."""
 
@@ -80,6 +92,8 @@ class SecurityHeaders:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
+            # The server's own send, before any wrapping: abort_transport needs its owner.
+            scope["vierhoeken.server_send"] = send
             await self.app(scope, receive, send)
             return
 
@@ -315,8 +329,12 @@ class Server:
             self.hub.drop(conn)
         if conn.cut_reason is not None:
             log.info("connection cut: %s", conn.cut_reason)
-            with contextlib.suppress(Exception):
+            try:
                 await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW), 1.0)
+            except Exception:
+                # The peer does not read, so the close frame cannot even be written, and a
+                # graceful close would wait for its buffer forever (R14): drop the socket.
+                abort_transport(websocket)
 
     async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
         bucket = TokenBucket()

@@ -80,12 +80,18 @@ def anonymise(doc: Doc) -> Doc:
 
     for board in out["boards"]:
         state = board["state"]
-        for note in state.get("notes", ()):
+        for note in [*state.get("notes", ()), *state.get("trash", ())]:
             note["author"], note["author_name"] = alias(note["author"]), ""
         for score in state.get("scores", ()):
             score["participant"], score["name"] = alias(score["participant"]), ""
+        state["undo"] = {alias(p): moves for p, moves in state.get("undo", {}).items()}
         if "control" in state:
-            state["control"]["members"] = {}
+            ctl = state["control"]
+            ctl["members"] = {}
+            ctl["cluster_undo"] = {alias(p): m for p, m in ctl.get("cluster_undo", {}).items()}
+            for vote in ctl.get("votes", {}).values():
+                vote["casts"] = {alias(p): c for p, c in vote.get("casts", {}).items()}
+                vote.pop("by", None)
     out["anonymous"] = True
     return out
 
@@ -191,9 +197,37 @@ def _notes_by_key(doc: Doc) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
+def _feedback(doc: Doc) -> tuple[dict[str, str | None], dict[str, int]]:
+    """Per ``<instrument>/<note>``: its cluster (title, merges followed) and its dots."""
+    session = doc["session"]
+    instrument = {b["id"]: b["instrument"] for b in session["boards"]}
+    control = next((b["state"].get("control") for b in doc["boards"]
+                    if "control" in b["state"]), None)
+    clusters: dict[str, str | None] = {}
+    dots: dict[str, int] = {}
+    if control is None:
+        return clusters, dots
+    ctl = Control.from_dict(control)
+    for board in doc["boards"]:
+        inst = instrument.get(board["id"])
+        for note in board["state"].get("notes", ()) if inst else ():
+            cid = ctl.resolve(note.get("cluster"))
+            clusters[f"{inst}/{note['id']}"] = (ctl.clusters[cid]["title"] or cid) if cid else None
+    for vote in ctl.votes.values():
+        for casts in vote["casts"].values():
+            for key, n in casts.items():
+                board_id, _, note_id = key.partition("/")
+                if board_id in instrument:
+                    k = f"{instrument[board_id]}/{note_id}"
+                    dots[k] = dots.get(k, 0) + n
+    return clusters, dots
+
+
 def diff(before: Doc, after: Doc) -> dict[str, list[dict[str, Any]]]:
-    """What changed between two snapshots of one session, note by note (per instrument)."""
+    """What changed between two snapshots of one session, note by note (per instrument):
+    notes added, removed, edited, moved (zone or cluster, merges followed) and dots changed."""
     a, b = _notes_by_key(before), _notes_by_key(after)
+    (ca, va), (cb, vb) = _feedback(before), _feedback(after)
     out: dict[str, list[dict[str, Any]]] = {
         "added": [], "removed": [], "edited": [], "moved": [], "votes": []}
     for key in sorted(b.keys() - a.keys()):
@@ -204,13 +238,14 @@ def diff(before: Doc, after: Doc) -> dict[str, list[dict[str, Any]]]:
         old, new = a[key], b[key]
         if old["text"] != new["text"]:
             out["edited"].append({**_brief(key, new), "before": old["text"], "after": new["text"]})
-        if old["zone"] != new["zone"] or old.get("cluster") != new.get("cluster"):
+        k = f"{key[0]}/{key[1]}"
+        if old["zone"] != new["zone"] or ca.get(k) != cb.get(k):
             out["moved"].append({**_brief(key, new),
-                                 "from": {"zone": old["zone"], "cluster": old.get("cluster")},
-                                 "to": {"zone": new["zone"], "cluster": new.get("cluster")}})
-        if old.get("votes", 0) != new.get("votes", 0):
-            out["votes"].append({**_brief(key, new), "before": old.get("votes", 0),
-                                 "after": new.get("votes", 0)})
+                                 "from": {"zone": old["zone"], "cluster": ca.get(k)},
+                                 "to": {"zone": new["zone"], "cluster": cb.get(k)}})
+        if va.get(k, 0) != vb.get(k, 0):
+            out["votes"].append({**_brief(key, new), "before": va.get(k, 0),
+                                 "after": vb.get(k, 0)})
     return out
 
 

@@ -1,7 +1,7 @@
 """HTTP routes of the archive: snapshots, diff, restore, exports, reports, import, deletion.
 
-Everything here needs the facilitator's token of the session (``Authorization: Bearer``);
-reading a snapshot also works with the session's viewer token (a screen showing it).
+Everything here needs the facilitator's token of the session (``Authorization: Bearer``): a
+snapshot holds hidden and deleted notes, so a screen's viewer token cannot read it.
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ class ArchiveAPI:
         return JSONResponse(meta, 201)
 
     async def snapshot(self, request: Request) -> Response:
-        rec = await self._guard(request, "facilitator", "viewer")
+        rec = await self._guard(request, "facilitator")
         if isinstance(rec, Response):
             return rec
         try:
@@ -244,5 +244,10 @@ async def _json_body(request: Request) -> dict[str, Any]:
 def _public_state(state: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in state.items() if k not in ("noops", "deleted")}
     if "control" in out:
-        out["control"] = {k: v for k, v in out["control"].items() if k != "members"}
+        from .rotation import vote_public
+
+        ctl = {k: v for k, v in out["control"].items() if k not in ("members", "cluster_undo")}
+        ctl["votes"] = {vid: vote_public(v) for vid, v in ctl.get("votes", {}).items()}
+        out["control"] = ctl
+    out.pop("undo", None)
     return out

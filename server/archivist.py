@@ -111,7 +111,8 @@ async def take(store: Store, doc: archive.Doc, name: str, reason: str,
                unique: bool = False) -> dict[str, Any]:
     """Freeze ``doc`` under ``name``; with ``unique`` a taken name gets " (2)", " (3)", …"""
     session_id = doc["session"]["id"]
-    base = " ".join(name.split())[:MAX_SNAPSHOT_NAME]
+    # A name is part of the snapshot's URL: no slashes, no control characters.
+    base = " ".join(name.replace("/", "-").replace("\\", "-").split())[:MAX_SNAPSHOT_NAME]
     if not base:
         raise ValueError("a snapshot needs a name")
     for attempt in range(1, 50):

@@ -243,6 +243,7 @@ class BoardState:
             "notes": [n.to_dict() for n in self.notes.values()],
             **self._extras(),
             **({"control": self.control.public()} if self.control else {}),
+            "trash": [n.to_dict() for n in self.trash.values()],  # facilitators only (R28)
             "aggregates": aggregates(self),
         }
 

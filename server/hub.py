@@ -131,6 +131,7 @@ class Room:
         self._drags: dict[str, dict[str, Any]] = {}
         self._drag_timer: asyncio.TimerHandle | None = None
         self._state_cache: tuple[int, str] | None = None
+        self._public_cache: tuple[int, str] | None = None  # without the trash
         self._snapshot_seq = state.seq
         self._catch_up_lock = asyncio.Lock()
         # The last seq after which participants may read other texts than before (R28).
@@ -187,13 +188,14 @@ class Room:
     def _apply(self, entry: Entry) -> Outcome:
         outcome = rules.apply(self.state, entry)
         op = entry.op.model_dump(mode="json")
-        actor = entry.actor.to_dict()
+        actor, op_id = entry.actor.to_dict(), entry.op_id
         ctl = self.state.control
         if ctl is not None and isinstance(entry.op, VoteCast):
             vote = ctl.votes.get(entry.op.vote)
             if vote is None or vote["anonymous"]:
-                actor = dict(ANONYMOUS)  # R27: who voted is not sent to anyone
-        event = Event(board=self.board_id, epoch=self.epoch, seq=entry.seq, id=entry.op_id,
+                # R27: who voted is sent to nobody; the sender learns its dot from its ack.
+                actor, op_id = dict(ANONYMOUS), ""
+        event = Event(board=self.board_id, epoch=self.epoch, seq=entry.seq, id=op_id,
                       actor=actor, ts=entry.ts, round=entry.round, op=op,
                       result=outcome.result, reason=outcome.reason,
                       after=ctl.public() if ctl is not None else None)
@@ -205,10 +207,12 @@ class Room:
                 redacted = encode(event.model_copy(update={"op": {**op, "text": ""},
                                                            "redacted": True}))
         self._fan_out(entry.seq, encode(event), redacted, author)
-        if outcome.result == "applied" and op["kind"] in visibility.VISIBILITY_KINDS:
+        if outcome.result == "applied" and op["kind"] in visibility.RESYNC_KINDS:
+            # What someone may read changed, or the event alone cannot say what changed
+            # (an undo, a restore): subscribers get the board's state again (R28).
             self.reveal_seq = entry.seq
             for conn in self.subscribers:
-                if not self._sees_all(conn):
+                if op["kind"] in visibility.EFFECT_KINDS or not self._sees_all(conn):
                     conn.send(self.state_frame_for(conn))
         return outcome
 
@@ -356,11 +360,22 @@ class Room:
         return cached[1]
 
     def state_frame_for(self, conn: Connection) -> str:
-        """The state as this subscriber may read it (R28)."""
-        if self._sees_all(conn) or not visibility.redacting(self.state):
+        """The state as this subscriber may read it (R28): deleted notes (kept for a restore)
+        only for facilitators, withheld texts redacted per participant."""
+        if self._sees_all(conn) or (not self.state.trash
+                                    and not visibility.redacting(self.state)):
             return self.state_frame()
+        if not visibility.redacting(self.state):
+            cached = self._public_cache
+            if cached is None or cached[0] != self.state.seq:
+                public = {**self.state.public_dict(), "trash": []}
+                cached = self._public_cache = (self.state.seq, self._encode_state(public))
+            return cached[1]
         participant = conn.actor.participant if conn.actor is not None else ""
         public = visibility.redact_public(self.state, self.state.public_dict(), participant)
+        return self._encode_state(public)
+
+    def _encode_state(self, public: dict[str, Any]) -> str:
         return encode(State(board=self.board_id, epoch=self.epoch, seq=self.state.seq,
                             state=public))
 

@@ -441,6 +441,7 @@ ErrorCode = Literal[
     "vote_closed",
     "over_budget",
     "over_cap",
+    "no_dot",
     "board_locked",
     "duplicate_note",
     "text_too_long",

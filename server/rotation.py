@@ -285,7 +285,7 @@ def _check_vote(ctl: Control, op: BoardOp, participant: str | None
         if op.delta > 0 and mine.get(key, 0) >= vote["cap"]:
             return "over_cap", f"at most {vote['cap']} dots on one note"
         if op.delta < 0 and mine.get(key, 0) <= 0:
-            return "over_cap", "you have no dot on this note to take back"
+            return "no_dot", "you have no dot on this note to take back"
     return None
 
 

@@ -13,6 +13,9 @@ from .board import BoardState, Note
 
 # Ops after which what a participant may read changes: they get their board's state again.
 VISIBILITY_KINDS = frozenset({"board.mode", "note.hide", "note.restore"})
+# Ops whose event does not say what changed: every subscriber gets the state again.
+EFFECT_KINDS = frozenset({"note.restore", "cluster.undo"})
+RESYNC_KINDS = VISIBILITY_KINDS | EFFECT_KINDS
 TEXT_KINDS = frozenset({"note.add", "note.edit"})
 
 
@@ -22,6 +25,7 @@ def text_hidden(state: BoardState, note: Note) -> bool:
 
 
 def redacting(state: BoardState) -> bool:
+    """Whether some note text is withheld from some receiver (then resumes get states)."""
     return state.mode == "hidden" or any(n.hidden for n in state.notes.values())
 
 
@@ -38,4 +42,4 @@ def redact_public(state: BoardState, public: dict[str, Any], participant: str
         if note is not None and text_hidden(state, note) and note.author != participant:
             raw = {**raw, "text": "", "redacted": True}
         notes.append(raw)
-    return {**public, "notes": notes}
+    return {**public, "notes": notes, "trash": []}

@@ -87,8 +87,9 @@ async def test_R24_snapshots_over_http_list_open_diff_restore(site: tuple[str, P
     listed = json.loads(body)["snapshots"]
     assert [s["name"] for s in listed] == ["Voor de lunch", "Na de lunch"]
     assert all(len(s["hash"]) == 64 for s in listed)
-    # opens read-only, also with the viewer's link; the page has its own URL
-    status, _, body = await acall("GET", f"{url}/Voor%20de%20lunch", made["viewer_token"])
+    # opens read-only at its own URL; a screen's viewer link cannot read it (hidden notes)
+    assert (await acall("GET", f"{url}/Voor%20de%20lunch", made["viewer_token"]))[0] == 403
+    status, _, body = await acall("GET", f"{url}/Voor%20de%20lunch", tok)
     snap = json.loads(body)
     assert status == 200 and len(snap["boards"][1]["state"]["notes"]) == 2
     assert "members" not in snap["boards"][-1]["state"]["control"]
