@@ -352,3 +352,19 @@ def test_R25_exports_carry_anchors_clusters_votes_and_score_notes() -> None:
              "note": "<script>x</script> goed geregeld"}, who="p9", name="Cas")
     md = export.to_markdown([archive.document(refl, rs)])
     assert "score 5 \\(partner B\\)" in md and "\\<script\\>" in md
+
+
+def test_R24_anonymised_document_has_no_participant_ids_anywhere() -> None:
+    rec, states = workshop(["a", "b", "c"])
+    board, control = rec.boards[0].id, rec.control_id
+    feed(states[control], {"kind": "cluster.add", "cluster": "c1", "station": "relevantie"},
+         who="p3", name="Fien")
+    feed(states[board], {"kind": "note.cluster", "note": "n0", "cluster": "c1"}, who="p3")
+    feed(states[control], {"kind": "vote.open", "vote": "v", "anonymous": False})
+    feed(states[control], {"kind": "vote.cast", "vote": "v", "board": board, "note": "n0"},
+         who="p4")
+    feed(states[board], {"kind": "note.delete", "note": "n0"}, who="p3")
+    text = orjson.dumps(archive.anonymise(archive.document(rec, states))).decode()
+    for pid in ("p0", "p1", "p2", "p3", "p4"):
+        assert f'"{pid}"' not in text and f'"{pid}/' not in text, pid
+    assert "Fien" not in text and "Deelnemer" not in text
