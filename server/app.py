@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
+import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import replace
@@ -79,6 +81,10 @@ def abort_transport(websocket: WebSocket) -> None:
     protocol_ = getattr(server_send, "__self__", None)
     transport = getattr(protocol_, "transport", None)
     if callable(getattr(transport, "abort", None)):  # asyncio's or uvloop's transport
+        sock = transport.get_extra_info("socket")  # type: ignore[union-attr]
+        with contextlib.suppress(Exception):
+            # Linger 0: a reset frees the kernel's send buffer at once, not after retries.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         transport.abort()  # type: ignore[union-attr]
     else:
         log.warning("cannot drop a stuck connection: no transport found")
@@ -495,8 +501,8 @@ class Server:
                 return
             exc = f.exception()
             if exc is not None:
-                self._error(conn, "store_unavailable", "not stored: the store is unreachable; "
-                            "send it again later", ref=frame.id)
+                self._error(conn, "store_unavailable", "not acknowledged: the store did not "
+                            "confirm it; send it again later with the same id", ref=frame.id)
                 return
             seq, outcome = f.result()
             conn.send(room.ack(frame.id, seq, outcome))

@@ -114,3 +114,13 @@ def test_R7_same_log_same_state_and_snapshot_roundtrip() -> None:
     for e in log[200:]:
         apply(b, e)
     assert a.to_dict() == b.to_dict()
+
+
+def test_note_to_dict_is_every_field() -> None:
+    """Note.to_dict is written out for speed; it must stay the same as dataclasses.asdict."""
+    from dataclasses import asdict
+
+    from server.board import Note
+
+    note = Note("n", "tips", "t", "pink", 1.0, 2.0, "p", "A", "G", 2, 3, 4, 5.0, 6.0, "c", True)
+    assert note.to_dict() == asdict(note)

@@ -159,7 +159,7 @@ def _redacted(url: str) -> str:
 class RedisStore(Store):
     shared = True
 
-    def __init__(self, url: str, timeout: float = 3.0, max_block_ms: int = 30_000) -> None:
+    def __init__(self, url: str, timeout: float = 1.5, max_block_ms: int = 30_000) -> None:
         super().__init__(url)
         #: socket (connect) timeout of every command but ``tail``'s blocking read.
         self.timeout = timeout
@@ -183,7 +183,9 @@ class RedisStore(Store):
             socket_connect_timeout=self.timeout,
             # A stale pooled connection (redis restarted) gets reconnected; a retried append
             # is safe, its op ids answer the first seqs (R5).
-            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=2),
+            # A paused Redis is noticed within about two timeouts (R13); appends are
+            # idempotent by op id, so a retried append never stores twice.
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=1),
         )
 
     async def open(self) -> None:
