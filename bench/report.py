@@ -1,0 +1,912 @@
+"""The report of a bench run: a table on stdout, docs/PERFORMANCE.md and docs/performance-p99.png.
+
+``write(results, quick)`` takes what bench/run.py gathered (bench/out/results.json). A quick run
+writes its report to bench/out/ only; the full run writes docs/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+BASE1, BASE3 = "relay_ws", "yws"
+ORDER = ["relay_ws", "relay_starlette", "yws", "vh_memory", "vh_sqlite", "vh_redis", "vh_redis2"]
+SHORT = {
+    "relay_ws": "(1) relay websockets", "relay_starlette": "(2) relay Starlette",
+    "yws": "(3) y-websocket", "vh_memory": "(4) vh memory", "vh_sqlite": "(4) vh sqlite",
+    "vh_redis": "(4) vh redis ×1", "vh_redis2": "(4) vh redis ×2", "vh_profiled": "vh cProfile",
+}
+CAPACITY_P99_MS = 100.0
+
+
+def f(x: Any, digits: int = 1) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        if abs(x) >= 1000:
+            return f"{x:,.0f}".replace(",", " ")
+        return f"{x:.{digits}f}"
+    return str(x)
+
+
+def ratio(a: float | None, b: float | None) -> str:
+    if a is None or b is None or b == 0:
+        return "–"
+    return f"{a / b:.2f}×"
+
+
+def met(ok: bool | None) -> str:
+    return "–" if ok is None else ("**met**" if ok else "**missed**")
+
+
+def table(head: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def runs(results: dict[str, Any], workload: str) -> list[dict[str, Any]]:
+    return [r for r in results["runs"] if r["workload"] == workload]
+
+
+def clean(r: dict[str, Any]) -> str:
+    lost = sum(r["lost"].values())
+    bad = lost + r["gaps"] + r["dups"] + r["reorders"] + (r.get("seq_missing") or 0)
+    return "0" if bad == 0 else f"undelivered {lost}, gap {r['gaps']}, dup {r['dups']}, " \
+        f"reord {r['reorders']}, behind {r.get('seq_missing') or 0}"
+
+
+def cpu(r: dict[str, Any]) -> str:
+    vals = [c for c in r.get("server_cpu", []) if c is not None]
+    return " + ".join(f"{100 * c:.0f} %" for c in vals) if vals else "–"
+
+
+def rss(r: dict[str, Any]) -> str:
+    vals = [c for c in r.get("server_rss_mb", []) if c is not None]
+    return " + ".join(f"{c:.0f}" for c in vals) if vals else "–"
+
+
+def runq(r: dict[str, Any]) -> str:
+    vals = [c for c in r.get("server_runq", []) if c is not None]
+    return " + ".join(f"{100 * c:.0f} %" for c in vals) if vals else "–"
+
+
+def others(r: dict[str, Any]) -> str:
+    o = r.get("other_cpu")
+    return "–" if o is None else f"{100 * o:.0f} %"
+
+
+def lgcpu(r: dict[str, Any]) -> str:
+    vals = [c for c in r.get("loadgen_cpu", []) if c is not None]
+    return " + ".join(f"{100 * c:.0f} %" for c in vals) if vals else "–"
+
+
+def capacity(results: dict[str, Any], workload: str = "ladder") -> dict[str, dict[str, Any]]:
+    """Per peer: the most ops delivered per second in a ladder phase with p99 <= 100 ms and
+    nothing lost, duplicated or reordered."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in runs(results, workload):
+        cur = out.setdefault(r["target"], {"best": None, "phases": []})
+        cur["phases"].append(r)
+        ok = r["latency"]["p99"] is not None and r["latency"]["p99"] <= CAPACITY_P99_MS \
+            and clean(r) == "0" and not r["disconnects"] and not r["errors"]
+        if ok and (cur["best"] is None or r["delivered_s"] > cur["best"]["delivered_s"]):
+            cur["best"] = r
+    return out
+
+
+def load(la: Any) -> str:
+    return "–" if not la else " / ".join(f"{x:.1f}" for x in la)
+
+
+def machine() -> dict[str, str]:
+    cpu_model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu_model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+
+    def version(mod: str) -> str:
+        try:
+            from importlib.metadata import version as v
+            return v(mod)
+        except Exception:
+            return "?"
+
+    def npm(pkg: str) -> str:
+        try:
+            data = json.loads((ROOT / "bench" / "node_modules" / pkg / "package.json").read_text())
+            return str(data["version"])
+        except (OSError, ValueError, KeyError):
+            return "?"
+
+    try:
+        node = subprocess.run(["node", "--version"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except OSError:
+        node = "?"
+    return {
+        "cpu": f"{cpu_model or platform.processor()} × {os.cpu_count()} cores",
+        "memory": mem, "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(), "node": node,
+        "versions": ", ".join([
+            f"websockets {version('websockets')}", f"uvicorn {version('uvicorn')}",
+            f"uvloop {version('uvloop')}", f"starlette {version('starlette')}",
+            f"pydantic {version('pydantic')}", f"orjson {version('orjson')}",
+            f"y-websocket {npm('y-websocket')}", f"yjs {npm('yjs')}", f"ws {npm('ws')}",
+            f"redis-server {redis_version()}"]),
+    }
+
+
+def redis_version() -> str:
+    try:
+        out = subprocess.run(["redis-server", "--version"], capture_output=True, text=True,
+                             timeout=10).stdout
+        return out.split("v=")[1].split()[0] if "v=" in out else "?"
+    except (OSError, IndexError):
+        return "?"
+
+
+# --- targets ---------------------------------------------------------------------------------
+
+
+def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for workload, official in (("ladder", True), ("notes", False)):
+        cap = capacity(results, workload)
+        if "vh_memory" not in cap:
+            continue
+
+        def best(name: str, cap: dict[str, Any] = cap) -> float | None:
+            b = cap.get(name, {}).get("best")
+            return b["delivered_s"] if b else None
+
+        vh, r1, y = best("vh_memory"), best(BASE1), best(BASE3)
+        ok = vh is not None and (r1 is None or vh >= 0.7 * r1) and (y is None or vh >= y)
+        what = ("300 clients on one board (writers add notes and drag at 30 Hz): ops delivered/s"
+                " at p99 ≤ 100 ms with zero loss ≥ 0.7× raw Python relay and ≥ 1× y-websocket"
+                if official else
+                "for comparison, not a target: the same with writers that only add notes (no "
+                "drags, nothing to coalesce)")
+        out.append({"target": what,
+                    "measured": f"{f(vh)} /s; {ratio(vh, r1)} of (1) ({f(r1)} /s), "
+                                f"{ratio(vh, y)} of (3) ({f(y)} /s)",
+                    "ok": ok if official else None})
+    ws = [r for r in runs(results, "workshop") if r["target"] == "vh_memory"]
+    if ws:
+        p99 = ws[0]["latency"]["p99"]
+        out.append({"target": "workshop shape (300 clients over four corners + facilitator): "
+                              "p99 ≤ 50 ms",
+                    "measured": f"p99 {f(p99)} ms (note.add {f(kind_p99(ws[0], 'add'))} ms,"
+                                f" drag {f(kind_p99(ws[0], 'drag'))} ms)"
+                                f", {clean(ws[0])} lost",
+                    "ok": p99 is not None and p99 <= 50 and clean(ws[0]) == "0"})
+    idle = [i for i in results["idle"] if i["target"] == "vh_memory"]
+    if idle and idle[0]["points"]:
+        last = idle[0]["points"][-1]
+        per = idle[0]["slope_kib"] if idle[0]["slope_kib"] is not None else last["per_conn_kib"]
+        out.append({"target": "≤ 20 KiB per idle connection",
+                    "measured": f"{f(per)} KiB (slope over "
+                                f"{', '.join(str(p['n']) for p in idle[0]['points'])}"
+                                f" connections; {f(last['per_conn_kib'])} KiB at {last['n']})",
+                    "ok": per <= 20})
+    for s in results["storm"]:
+        ok_s = (s.get("all_caught_up_s") is not None and s["all_caught_up_s"] <= 2.0
+                and not s.get("failed") and s["gaps"] == 0 and s["dups"] == 0
+                and not s.get("seq_missing") and not sum(s["lost"].values()))
+        out.append({"target": f"reconnect storm, {s.get('clients')} of "
+                              f"{2 * (s.get('clients') or 0)} clients ({SHORT[s['target']]}): "
+                              "all caught up ≤ 2 s, nothing missed",
+                    "measured": f"all caught up in {f(s.get('all_caught_up_s'), 2)} s (median "
+                                f"{f(s.get('p50_caught_up_s'), 2)} s); gaps {s['gaps']}, "
+                                f"duplicates {s['dups']}, behind {s.get('seq_missing')}, "
+                                f"full states {s.get('full_states')}",
+                    "ok": ok_s})
+    for b in results["bulk"]:
+        if not b["target"].startswith("vh"):
+            continue
+        enc = results.get("state_encode", {})
+        out.append({"target": f"{b['notes']}-note board: full-state join ≤ 100 ms on the server",
+                    "measured": f"join over loopback: first {f(b['join_first_ms'])} ms, median "
+                                f"{f(b['join_median_ms'])} ms ({b['state_bytes'] / 1024:.0f} KiB);"
+                                f" server-side state frame {f(enc.get('encode_ms'))} ms",
+                    "ok": b["join_first_ms"] is not None and b["join_first_ms"] <= 100})
+    for r in results["render"]:
+        out.append({"target": f"{r['notes']}-note board rendered in Chromium ≤ 1 s",
+                    "measured": f"first {f(r['first_ms'], 0)} ms, median {f(r['median_ms'], 0)} ms"
+                                f" ({', '.join(f(x, 0) for x in r['rendered_ms'])})",
+                    "ok": r["first_ms"] <= 1000})
+    single = [r for r in runs(results, "one_board") if r["target"] == "vh_redis"]
+    double = [r for r in runs(results, "one_board") if r["target"] == "vh_redis2"]
+    if single and double:
+        s_by, d_cat = single[-1]["latency_by_kind"], double[-1]["latency_by_cat"]
+        s_add = s_by.get("add", {}).get("p99")
+        x_add = d_cat.get("add.cross", {}).get("p99")
+        out.append({"target": "Redis, two processes: cross-process p99 ≤ 1.5× single-process "
+                              "p99 — events (note.add)",
+                    "measured": f"cross-process p99 {f(x_add)} ms vs one process {f(s_add)} ms "
+                                f"({ratio(x_add, s_add)}); same-process in the two-process run "
+                                f"{f(d_cat.get('add.same', {}).get('p99'))} ms",
+                    "ok": x_add is not None and s_add is not None and x_add <= 1.5 * s_add})
+        s_drag = s_by.get("drag", {}).get("p99")
+        x_drag = d_cat.get("drag.cross", {}).get("p99")
+        out.append({"target": "… and drags",
+                    "measured": (f"cross-process p99 {f(x_drag)} ms vs one process {f(s_drag)} ms"
+                                 f" ({ratio(x_drag, s_drag)})") if x_drag is not None else
+                                ("no drag from a writer on one process reached any receiver on "
+                                 f"the other ({d_cat.get('drag.same', {}).get('n', 0)} drag "
+                                 "deliveries, all within one process)"),
+                    "ok": x_drag is not None and s_drag is not None and x_drag <= 1.5 * s_drag})
+    return out
+
+
+def kind_p99(r: dict[str, Any], kind: str) -> float | None:
+    return r["latency_by_kind"].get(kind, {}).get("p99")
+
+
+def merge_cats(r: dict[str, Any], suffix: str) -> float | None:
+    """p99 over the categories ending in ``suffix`` (exact when there is one; otherwise the
+    worst of them, which is an upper bound)."""
+    vals = [v["p99"] for k, v in r["latency_by_cat"].items() if k.endswith(suffix) and v["p99"]]
+    return max(vals) if vals else None
+
+
+# --- markdown --------------------------------------------------------------------------------
+
+
+def one_board_table(results: dict[str, Any]) -> str:
+    rs = runs(results, "one_board")
+    base: dict[tuple[str, int], dict[str, Any]] = {(r["target"], r["n_clients"]): r for r in rs}
+    rows = []
+    for r in sorted(rs, key=lambda r: (r["n_clients"], ORDER.index(r["target"])
+                                       if r["target"] in ORDER else 99)):
+        b1 = base.get((BASE1, r["n_clients"]))
+        b3 = base.get((BASE3, r["n_clients"]))
+        lat = r["latency"]
+        k = r["latency_by_kind"]
+        rows.append([
+            SHORT.get(r["target"], r["target"]), str(r["n_clients"]), str(r["W"]),
+            f(r["ops_in_s"], 0), f(r["delivered_s"], 0), f(r["frames_s"], 0),
+            f(lat["p50"]), f(lat["p99"]), f(lat["p999"]),
+            f(k.get("add", {}).get("p99")), f(k.get("drag", {}).get("p99")),
+            clean(r), cpu(r), runq(r), rss(r),
+            ratio(r["delivered_s"], b1["delivered_s"] if b1 else None),
+            ratio(r["delivered_s"], b3["delivered_s"] if b3 else None),
+            ratio(lat["p99"], b1["latency"]["p99"] if b1 else None),
+            ratio(lat["p99"], b3["latency"]["p99"] if b3 else None),
+            lgcpu(r), others(r),
+        ])
+    return table(["peer", "N", "writers", "ops in/s", "ops delivered/s", "frames/s",
+                  "p50 ms", "p99 ms", "p99.9 ms", "note.add p99", "drag p99",
+                  "lost or late/dup/reorder", "server CPU", "server waited for CPU", "RSS MB",
+                  "delivered ÷ (1)", "delivered ÷ (3)", "p99 ÷ (1)", "p99 ÷ (3)",
+                  "load gen CPU", "other processes' CPU"], rows)
+
+
+def ladder_table(results: dict[str, Any], workload: str = "ladder") -> str:
+    cap = capacity(results, workload)
+    rows = []
+    for name in ORDER:
+        if name not in cap:
+            continue
+        for r in cap[name]["phases"]:
+            lat = r["latency"]
+            rows.append([
+                SHORT[name], str(r["W"]) + (" (again)" if r.get("attempt", 1) > 1 else ""),
+                f(r["ops_in_s"], 0), f(r["delivered_s"], 0),
+                f(r["frames_s"], 0), f(lat["p50"]), f(lat["p99"]),
+                f(r["latency_by_kind"].get("add", {}).get("p99")),
+                f(r["latency_by_kind"].get("drag", {}).get("p99")), clean(r), cpu(r),
+                runq(r), lgcpu(r), others(r),
+                "**capacity**" if cap[name]["best"] is r else (r["failed"] or "passed"),
+            ])
+    return table(["peer", "writers", "ops in/s", "ops delivered/s", "frames/s", "p50 ms",
+                  "p99 ms", "note.add p99", "drag p99", "lost or late/dup/reorder", "server CPU",
+                  "server waited for CPU", "load gen CPU", "other processes' CPU",
+                  "capacity point / why not"], rows)
+
+
+def capacity_table(results: dict[str, Any], workload: str = "ladder") -> str:
+    cap = capacity(results, workload)
+
+    def best(name: str) -> float | None:
+        b = cap.get(name, {}).get("best")
+        return b["delivered_s"] if b else None
+
+    rows = []
+    for name in ORDER:
+        if name not in cap:
+            continue
+        b = cap[name]["best"]
+        rows.append([SHORT[name], f(best(name), 0), str(b["W"]) if b else "–",
+                     f(b["latency"]["p99"]) if b else "–", ratio(best(name), best(BASE1)),
+                     ratio(best(name), best(BASE3))])
+    return table(["peer", "ops delivered/s at p99 ≤ 100 ms, zero loss", "writers",
+                  "p99 ms there", "÷ (1)", "÷ (3)"], rows)
+
+
+def workshop_table(results: dict[str, Any]) -> str:
+    rows = []
+    rs = runs(results, "workshop")
+    b1 = next((r for r in rs if r["target"] == BASE1), None)
+    b3 = next((r for r in rs if r["target"] == BASE3), None)
+    for r in sorted(rs, key=lambda r: ORDER.index(r["target"]) if r["target"] in ORDER else 99):
+        lat = r["latency"]
+        fac = merge_cats(r, ".fac")
+        rows.append([SHORT.get(r["target"], r["target"]), str(r["n_clients"]), str(r["W"]),
+                     f(r["ops_in_s"], 0), f(r["delivered_s"], 0), f(r["frames_s"], 0),
+                     f(lat["p50"]), f(lat["p99"]), f(lat["p999"]), f(fac), clean(r), cpu(r),
+                     rss(r), ratio(lat["p99"], b1["latency"]["p99"] if b1 else None),
+                     ratio(lat["p99"], b3["latency"]["p99"] if b3 else None)])
+    return table(["peer", "connections", "writers", "ops in/s", "ops delivered/s", "frames/s",
+                  "p50 ms", "p99 ms", "p99.9 ms", "facilitator p99", "lost or late/dup/reorder",
+                  "server CPU", "RSS MB", "p99 ÷ (1)", "p99 ÷ (3)"], rows)
+
+
+def idle_table(results: dict[str, Any]) -> str:
+    rows = []
+    for i in sorted(results["idle"], key=lambda i: ORDER.index(i["target"])
+                    if i["target"] in ORDER else 99):
+        pts = {p["n"]: p for p in i["points"]}
+        rows.append([SHORT.get(i["target"], i["target"]), f(i["base_rss_mb"])]
+                    + [f"{f(p['rss_mb'])} MB / {f(p['per_conn_kib'])} KiB" for p in pts.values()]
+                    + [f(i["slope_kib"])])
+    n = [str(p["n"]) for p in results["idle"][0]["points"]] if results["idle"] else []
+    return table(["peer", "RSS before, MB", *[f"{x} idle: RSS / per conn" for x in n],
+                  "KiB per connection (slope)"], rows)
+
+
+def memprobe_md(results: dict[str, Any]) -> str:
+    m = results.get("memprobe")
+    if not m:
+        return ""
+    return "\n".join([
+        f"Where this server's memory per idle connection goes (tracemalloc, {m['connections']} "
+        f"connections, Python objects only: {f(m['traced_kib_per_conn'])} KiB traced per "
+        "connection; the rest of RSS is the allocator's and the kernel's):",
+        "",
+        table(["allocated at", "KiB per connection", "blocks per connection"],
+              [[f"`{r['where']}`", f(r["kib_per_conn"], 2), f(r["blocks_per_conn"])]
+               for r in m["by_line"]]),
+        "",
+        table(["file", "KiB per connection"],
+              [[f"`{r['file']}`", f(r["kib_per_conn"], 2)] for r in m["by_file"]]),
+    ])
+
+
+def verify_md(results: dict[str, Any]) -> str:
+    """y-websocket: the verifying clients' documents against the notes sent to their board."""
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for v in results.get("verify", []):
+        key = (v["target"], v.get("run", ""))
+        g = groups.setdefault(key, {"sent": {}, "found": []})
+        g["sent"].update(v.get("adds_by_board", {}))
+        g["found"] += v.get("verifiers", [])
+    bad: list[str] = []
+    checked = 0
+    for (target, run), g in groups.items():
+        for ver in g["found"]:
+            checked += 1
+            want = g["sent"].get(ver["board"], ver["notes"])
+            if ver["notes"] != want:
+                workload, n = run.split("-")[0], run.split("-")[1].lstrip("n")
+                p99s = [r["latency"]["p99"] for r in runs(results, workload)
+                        if r["target"] == target and str(r["n_clients"]) == n
+                        and r["latency"]["p99"]]
+                bad.append(f"{workload} with {n} clients: {ver['notes']} of {want} notes"
+                           + (f" (a run with p99 {f(max(p99s) / 1000)} s: still queued, not "
+                              "proven lost)" if p99s and max(p99s) > 1000 else ""))
+    if not checked:
+        return ""
+    return (f"y-websocket: {checked} verifying clients (one per document and run) applied every "
+            "update to a Y.Doc and, once their documents had stopped growing for 3 s (at most "
+            f"30 s after the last phase), {checked - len(bad)} held exactly the notes sent to "
+            "their document" + (f"; not complete: {'; '.join(bad)}." if bad else "."))
+
+
+def storm_table(results: dict[str, Any]) -> str:
+    rows = []
+    for s in results["storm"]:
+        rows.append([SHORT.get(s["target"], s["target"]), str(s.get("clients")),
+                     f(s.get("gap_s")), f(s.get("all_caught_up_s"), 3),
+                     f(s.get("p50_caught_up_s"), 3), str(s.get("full_states")),
+                     str(s.get("failed")), f"{s['gaps']} / {s['dups']} / {s.get('seq_missing')}",
+                     f(s.get("p99_ms"))])
+    return table(["peer", "clients dropped", "away s", "all caught up s", "median s",
+                  "full states sent", "failed", "gaps / dups / behind at end",
+                  "p99 ms of the phase"], rows)
+
+
+def bulk_table(results: dict[str, Any]) -> str:
+    rows = []
+    for b in results["bulk"]:
+        joins = b["joins_ms"]
+        applied = [j["applied_ms"] for j in joins if "applied_ms" in j]
+        rows.append([SHORT.get(b["target"], b["target"]), str(b["notes"]), f(b["fill_s"]),
+                     f"{b['state_bytes'] / 1024:.0f}", f(b["join_first_ms"]),
+                     f(b["join_median_ms"]),
+                     f(sorted(applied)[len(applied) // 2]) if applied else "–"])
+    return table(["peer", "notes", "fill s", "state KiB", "first join ms",
+                  "median join ms", "Y.Doc applied ms (median)"], rows)
+
+
+def redis_table(results: dict[str, Any]) -> str:
+    rows = []
+    for r in runs(results, "one_board") + runs(results, "workshop"):
+        if r["target"] not in ("vh_redis", "vh_redis2", "vh_memory", "vh_sqlite"):
+            continue
+        if r["n_clients"] < 300 and r["workload"] == "one_board":
+            continue
+        cats = r["latency_by_cat"]
+        multi = any(k.endswith((".same", ".cross")) for k in cats)
+
+        def p99(kind: str, where: str, cats: dict[str, Any] = cats, multi: bool = multi) -> str:
+            if not multi:
+                return f(cats.get(kind, {}).get("p99")) if where == "same" else "–"
+            c = cats.get(f"{kind}.{where}")
+            return f(c.get("p99")) if c else "never arrived"
+
+        rows.append([SHORT[r["target"]], r["workload"], str(r["n_clients"]),
+                     f(r["latency"]["p50"]), f(r["latency"]["p99"]),
+                     p99("add", "same"), p99("add", "cross"), p99("drag", "same"),
+                     p99("drag", "cross"), clean(r), cpu(r),
+                     f(r.get("redis_cpu") and 100 * r["redis_cpu"], 0)])
+    return table(["peer", "workload", "clients", "p50 ms", "p99 ms",
+                  "note.add p99, same process", "note.add p99, cross process",
+                  "drag p99, same process", "drag p99, cross process", "lost or late",
+                  "server CPU", "redis CPU %"], rows)
+
+
+def profile_md(results: dict[str, Any]) -> str:
+    parts = []
+    for p in results["profiles"]:
+        parts.append(f"### {p['title']}\n")
+        run = p.get("run")
+        if run:
+            parts.append(f"Under cProfile (which slows Python code, so the latency here is not "
+                         f"comparable): {f(run['ops_in_s'], 0)} ops in/s, "
+                         f"{f(run['delivered_s'], 0)} delivered/s, {f(run['frames_s'], 0)} "
+                         f"frames/s, p99 {f(run['latency']['p99'])} ms.\n")
+        parts.append(f"{p['busy_s']:.1f} s of CPU in the server's thread over the whole "
+                     f"profiled run (plus {p['idle_s']:.1f} s waiting in epoll).\n")
+        gcp = p.get("gc")
+        if gcp and gcp["by_generation"]:
+            parts.append("Garbage-collector pauses in the measured window "
+                         f"({gcp['window_s']:.0f} s): " + "; ".join(
+                             f"generation {g}: {v['count']} pauses, {v['total_ms']:.0f} ms in "
+                             f"all, longest {v['max_ms']:.1f} ms"
+                             for g, v in sorted(gcp["by_generation"].items())) + ".\n")
+        parts.append(table(["package (own time)", "s", "% of busy"],
+                           [[r["package"], f(r["tottime_s"], 2), f(r["pct_busy"])]
+                            for r in p["by_package"][:10]]))
+        parts.append("\nTop functions by own time:\n")
+        parts.append(table(["function", "where", "calls", "own s", "% busy", "cum s"],
+                           [[f"`{r['function']}`", f"`{r['where']}`", str(r["ncalls"]),
+                             f(r["tottime_s"], 3), f(r["pct_busy"]), f(r["cumtime_s"], 2)]
+                            for r in p["top_tottime"][:20]]))
+        parts.append("\nTop functions by cumulative time (the event loop's frames left out):\n")
+        parts.append(table(["function", "where", "calls", "cum s", "% busy"],
+                           [[f"`{r['function']}`", f"`{r['where']}`", str(r["ncalls"]),
+                             f(r["cumtime_s"], 2), f(r["cum_pct_busy"])]
+                            for r in p["top_cumtime"][:20]]))
+    enc = results.get("state_encode")
+    if enc:
+        parts.append(f"\n**Full-state join, server side** ({enc['notes']} notes, "
+                     f"{enc['bytes'] / 1024:.0f} KiB): {f(enc['encode_ms'])} ms cold, "
+                     f"{f(enc['encode_min_ms'])} ms best of {len(enc['times_ms'])}. "
+                     "Profile of one:\n")
+        parts.append(table(["function", "calls", "own ms", "%", "cum ms"],
+                           [[f"`{r['function']}`", str(r["ncalls"]), f(r["tottime_ms"]),
+                             f(r["pct"]), f(r["cumtime_ms"])] for r in enc["profile"]]))
+    return "\n".join(parts)
+
+
+def render_profile_md(results: dict[str, Any]) -> str:
+    ren = [r for r in results["render"] if r.get("profile")]
+    if not ren:
+        return ""
+    pr = ren[0]["profile"]
+    mt = pr["metrics_ms"]
+    return "\n".join([
+        f"One more load under Chrome's sampling profiler (rendered in {f(pr['rendered_ms'], 0)} "
+        f"ms): tasks {f(mt['TaskDuration'], 0)} ms, script {f(mt['ScriptDuration'], 0)} ms, "
+        f"layout {f(mt['LayoutDuration'], 0)} ms, style {f(mt['RecalcStyleDuration'], 0)} ms. "
+        "Self time by function (`(program)` is the browser's own work: parsing, style, "
+        "layout, paint):",
+        "",
+        table(["function", "ms", "%"], [[f"`{x['function']}`", f(x["ms"], 0), f(x["pct"])]
+                                        for x in pr["top_self"]]),
+    ])
+
+
+def hotspots_md(results: dict[str, Any]) -> str:
+    """The profile read for whoever changes the server: numbers from this run."""
+    profs = {("notes" if "no drags" in p["title"] else "mixed"): p for p in results["profiles"]}
+    out: list[str] = []
+
+    def n(key: str, which: str = "mixed", field: str = "cum_pct") -> str:
+        p = profs.get(which)
+        v = p["named"].get(key, {}).get(field) if p else None
+        return "–" if v is None else f"{v:.0f} %"
+
+    def pkg(name: str, which: str) -> str:
+        p = profs.get(which)
+        if not p:
+            return "–"
+        v = next((r["pct_busy"] for r in p["by_package"] if r["package"] == name), None)
+        return "–" if v is None else f"{v:.0f} %"
+
+    if profs:
+        out.append(
+            "1. **The per-receiver send path is the server's cost.** For every frame to every "
+            "receiver, `Connection.write_loop` (server/hub.py) takes it off an `asyncio.Queue` and "
+            "awaits Starlette's `WebSocket.send_text`, which goes through Starlette's "
+            "exception-handler `sender` wrapper into uvicorn's sans-io `send` (it awaits "
+            "`writable`, then `websockets` builds the frame: `Protocol.send_text`, `serialize`) "
+            "and `transport.write`. `write_loop` and what it calls: "
+            f"{n('hub.Connection.write_loop')}"
+            f" of the server's CPU with notes and drags, {n('hub.Connection.write_loop', 'notes')} "
+            f"with notes only; uvicorn's `send` alone {n('uvicorn sans-io send')} / "
+            f"{n('uvicorn sans-io send', 'notes')} (own time "
+            f"{n('uvicorn sans-io send', 'mixed', 'own_pct')}"
+            f" / {n('uvicorn sans-io send', 'notes', 'own_pct')}), the `asyncio.Queue` methods "
+            f"{n('asyncio.Queue (all methods, own)')} / "
+            f"{n('asyncio.Queue (all methods, own)', 'notes')}"
+            " own time. By package (own time, notes only): uvicorn "
+            f"{pkg('uvicorn', 'notes')}, asyncio {pkg('asyncio', 'notes')}, starlette "
+            f"{pkg('starlette', 'notes')}, websockets {pkg('websockets', 'notes')} — against "
+            f"this project's code {pkg('server (this project)', 'notes')} and pydantic "
+            f"{pkg('pydantic', 'notes')}. `Room._flush` (store, apply, encode, fan out) is "
+            f"{n('hub.Room._flush', 'notes')} cumulative, of which `_fan_out` — putting the "
+            f"encoded frame into 300 outboxes — is {n('hub.Room._fan_out', 'notes')}; reading "
+            f"and parsing frames (`_read_loop`) {n('app._read_loop', 'notes')}. So the rules, "
+            "pydantic and the store are not where the time goes; frames per receiver are. "
+            "(uvloop's transport is Cython, which cProfile does not see: the `write()` system "
+            "call for every frame to every receiver is counted in uvicorn's `send` own time.) "
+            "What would help, biggest first:\n"
+            "   - *Fewer frames*: fan out the events of one stored batch (`Room._flush` already "
+            "stores up to 256 ops per transaction) as one frame, encoded once for all "
+            "subscribers, as drags already are per tick. At load the cost is per frame, not "
+            "per event, so this divides the send path by the batch size; at low load a batch "
+            "is one event and nothing changes.\n"
+            "   - *Fewer layers per frame*: serve `/ws` with a plain ASGI callable (no Starlette "
+            "`WebSocket` state checks, no exception-handler wrapper around every `send`): the "
+            "Starlette share above.\n"
+            "   - *No queue and task hop when the socket is writable*: keep frames in a "
+            "`collections.deque` and write at once when the connection is not paused; only a "
+            "backlog needs the writer task. The relay on Starlette (peer 2) has neither queue "
+            "nor task and is the floor of this stack.\n")
+    enc = results.get("state_encode")
+    if enc:
+        asd = next((r for r in enc["profile"] if r["function"].startswith("_asdict_inner")), None)
+        out.append(
+            f"2. **A big board's full state.** Building and encoding the `state` frame of "
+            f"{enc['notes']} notes takes {f(enc['encode_ms'], 0)} ms in the server's process "
+            f"(first join after a change; later joins hit the cache). "
+            + (f"`dataclasses.asdict` (from `Note.to_dict`, server/board.py) is "
+               f"{100 * asd['cumtime_ms'] / enc.get('profile_total_ms', 1e9):.0f} % of it "
+               "under the profiler, with "
+               "`copy.deepcopy` of every field inside it. " if asd else "")
+            + "Suggestion: write `to_dict` as a dict literal (or hand the slotted dataclasses "
+            "straight to orjson, which serializes them natively), and encode the state frame "
+            "with orjson directly instead of validating the whole state through the `State` "
+            "model and `model_dump`. The same `asdict` runs in `Room._snapshot` every 500 ops "
+            f"(`dataclasses.asdict` {n('dataclasses.asdict', 'notes')} of the notes-only profile "
+            "on a board that grew to a few thousand notes) and in `Actor.to_dict` for every "
+            "op.\n")
+    if profs:
+        gcs = [g for p in profs.values() for g in (p.get("gc") or {}).get("by_generation",
+                                                                       {}).values()]
+        longest = max((g["max_ms"] for g in gcs), default=None)
+        out.append(
+            "   Not hot spots: garbage collection (longest pause in the measured windows "
+            f"{f(longest)} ms), pydantic ({pkg('pydantic', 'mixed')} / "
+            f"{pkg('pydantic', 'notes')}), "
+            f"`board.apply`, the presence tick ({n('hub.Hub.presence_tick')}). One line to "
+            "discount: `starlette/routing.py:81 app` shows a large own time over a few hundred "
+            "calls; it is the frame that stays suspended for a connection's whole life, and "
+            "cProfile charges it time spent in uvloop's Cython code.\n")
+    mem = results.get("memprobe")
+    idle = {i["target"]: i for i in results["idle"]}
+    if mem and "vh_memory" in idle:
+        def slope(name: str) -> str:
+            v = idle.get(name, {}).get("slope_kib")
+            return "–" if v is None else f"{v:.1f} KiB"
+        out.append(
+            f"3. **Memory per idle connection**: {slope('vh_memory')} for this server, "
+            f"{slope('relay_starlette')} for the bare relay on the same Starlette/uvicorn stack, "
+            f"{slope('relay_ws')} for the relay on `websockets` alone, {slope('yws')} for "
+            "y-websocket. The stack by itself is above 20 KiB, so the target needs both less "
+            "stack and less per-connection state of our own. tracemalloc "
+            f"({f(mem['traced_kib_per_conn'])} KiB of Python objects per connection) shows "
+            "what is ours: an `asyncio.Queue` (three deques) and an `asyncio.Event` per "
+            "`Connection` (server/hub.py) at about 0.74 KiB per empty deque, three tasks per "
+            "connection in `Server.websocket` (server/app.py: `write_loop`, `_read_loop`, "
+            "`cut_event.wait`) plus `asyncio.wait`. One task per connection (reading, with "
+            "writes done inline as above) and one deque for the outbox would save several KiB; "
+            "uvicorn keeps its own queue and events per connection besides.\n")
+    one = [r for r in runs(results, "one_board") if r["target"] == "vh_memory"]
+    if one:
+        drag50 = one[0]["latency_by_kind"].get("drag", {})
+        out.append(
+            f"4. **Drag latency has a floor of one tick.** Even with {one[0]['n_clients']} "
+            f"clients a drag arrives after p50 {f(drag50.get('p50'))} ms, p99 "
+            f"{f(drag50.get('p99'))} ms: `Room.drag` arms a 33 ms timer on the first drag "
+            "after a flush and sends when it fires (trailing edge), so every position waits "
+            "up to a whole tick. This is what sets the workshop p99. Sending at once when the "
+            "last flush is older than a tick, and only coalescing within the tick after it "
+            "(leading edge), keeps the 30 Hz cap of R9 and cuts the wait at low load to "
+            "nothing.\n")
+    r2 = [r for r in runs(results, "one_board") if r["target"] == "vh_redis2"]
+    if r2:
+        cats = r2[-1]["latency_by_cat"]
+        if any(k.startswith("drag.same") for k in cats) and not any(
+                k.startswith("drag.cross") for k in cats):
+            out.append(
+                "5. **With Redis, drags do not cross processes.** With two processes, no "
+                "receiver got a single drag from a writer on the other process (drag "
+                "deliveries: same process only). `Room.drag` coalesces and sends to this "
+                "process's subscribers only; nothing goes through the store. People on the "
+                "other process see a note jump when the final `note.move` arrives. A Redis "
+                "pub/sub channel per board for drag ticks (not stored) would close this.\n")
+    ren = [r for r in results["render"] if r.get("profile")]
+    if ren:
+        pr = ren[0]["profile"]
+        mt = pr["metrics_ms"]
+        js = [x for x in pr["top_self"] if "(" in x["function"] and ".js:" in x["function"]][:4]
+        out.append(
+            f"6. **Rendering {ren[0]['notes']} notes in Chromium** takes "
+            f"{f(ren[0]['median_ms'], 0)} ms (median). In a profiled load the main thread "
+            f"spent {f(mt['ScriptDuration'], 0)} ms in script, {f(mt['LayoutDuration'], 0)} ms "
+            f"in layout and {f(mt['RecalcStyleDuration'], 0)} ms recalculating style "
+            f"({f(mt['TaskDuration'], 0)} ms of tasks in all); the JavaScript with the most "
+            "self time: " + ", ".join(f"`{x['function']}` {x['ms']:.0f} ms" for x in js)
+            + ". Building every card with `el()` and filling it one by one, in the live "
+            "document, makes the browser lay out thousands of cards; building a station's "
+            "cards into a `DocumentFragment` (or rendering the first screenful and the rest in "
+            "idle time), and `content-visibility: auto` on stations, are the usual remedies.\n")
+    return "\n".join(out)
+
+
+def plot(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (a1, a2) = plt.subplots(1, 2, figsize=(12, 4.8))
+    colors = {"relay_ws": "tab:blue", "relay_starlette": "tab:orange", "yws": "tab:green",
+              "vh_memory": "tab:red", "vh_sqlite": "tab:purple", "vh_redis": "tab:brown",
+              "vh_redis2": "tab:pink"}
+    markers = {"vh_sqlite": "s", "vh_redis": "^", "vh_redis2": "v"}
+    names = [n for n in ORDER if any(r["target"] == n for r in results["runs"])]
+    for name in names:
+        pts = sorted((r["n_clients"], r["latency"]["p99"]) for r in runs(results, "one_board")
+                     if r["target"] == name and r["latency"]["p99"])
+        if pts:
+            a1.plot([p[0] for p in pts], [p[1] for p in pts], marker=markers.get(name, "o"),
+                    color=colors.get(name), label=SHORT[name],
+                    linestyle="-" if len(pts) > 1 else "none")
+        for workload, style in (("ladder", "-"), ("notes", "--")):
+            last: dict[int, dict[str, Any]] = {}
+            for r in runs(results, workload):
+                if r["target"] == name and r["latency"]["p99"]:
+                    last[r["W"]] = r  # a retried step counts with its last try
+            lad = sorted((r["delivered_s"], r["latency"]["p99"]) for r in last.values())
+            if lad:
+                a2.plot([p[0] for p in lad], [p[1] for p in lad], marker="o", linestyle=style,
+                        color=colors.get(name),
+                        label=SHORT[name] + (" (notes only)" if workload == "notes" else ""))
+    for ax in (a1, a2):
+        ax.axhline(CAPACITY_P99_MS, color="grey", linestyle="--", linewidth=1)
+        ax.set_yscale("log")
+        ax.set_ylabel("p99 latency to all receivers, ms")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    a1.set_xlabel("clients on one board (10 % write: 1 note/s, drag at 30 Hz)")
+    a1.set_title("p99 against clients")
+    a2.set_xscale("log")
+    a2.set_xlabel("ops delivered/s (300 clients; dashed: notes only)")
+    a2.set_title("p99 against load (ladder)")
+    fig.suptitle(f"vierhoeken bench, {results.get('started', '')}", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def markdown(results: dict[str, Any], png: str) -> str:
+    m = machine()
+    ts = targets(results)
+    mins = results.get("elapsed_s", 0) / 60
+    lines = [
+        "# Performance",
+        "",
+        "Measured by `make bench` (bench/); this page is written by it, do not edit it by hand.",
+        "",
+        f"- **Run**: {results.get('started', '?')}, `{results.get('command', 'make bench')}`, "
+        f"{mins:.1f} minutes.",
+        f"- **Machine**: {m['cpu']}, {m['memory']}, {m['os']}; shared with other work, so "
+        "compare peers within this run, not runs with each other. Load average "
+        f"{load(results.get('loadavg_start'))} at the start, {load(results.get('loadavg_end'))} "
+        "at the end; every table gives the CPU other processes used during each measurement "
+        "and how long the server waited for a CPU (a runnable server that waits is the "
+        "machine's doing, not the server's).",
+        f"- **Software**: Python {m['python']}, Node {m['node']}; {m['versions']}.",
+        "",
+        "## Targets",
+        "",
+        table(["target", "measured", ""], [[t["target"], t["measured"], met(t["ok"])]
+                                            for t in ts]),
+        "",
+    ]
+    if results.get("failures"):
+        lines += ["**Parts of the run that failed:**", ""]
+        lines += [f"- `{x.splitlines()[0][:300]}`" for x in results["failures"]]
+        lines.append("")
+    lines += [
+        "## How it is measured",
+        "",
+        "- **Peers**, side by side in one run, each its own process on 127.0.0.1: "
+        "(1) `bench/relay_ws.py`, a raw relay with `websockets.broadcast` — every frame to every "
+        "connection of the room, nothing parsed or stored: the Python ceiling; "
+        "(2) `bench/relay_starlette.py`, the same relay as a Starlette endpoint on uvicorn "
+        "(`websockets-sansio`, as `server/cli.py` runs): the cost of the stack; "
+        "(3) y-websocket's own `bin/server.js`, driven through the Yjs sync protocol (each note a "
+        "`Y.Map`, a drag one map update); (4) this server, `python -m server serve`, with "
+        "`memory://`, `sqlite:///…` and `redis://…` (one and two processes), spoken to with the "
+        "real protocol: `POST /api/sessions`, `GET /api/join/<code>`, `hello`, `subscribe`, `op "
+        "note.add`, `drag`.",
+        "- **Workload**: on a board of N clients, N/10 writers each add a note every second and "
+        "drag a note at 30 Hz; everyone (writers too) receives. The *ladder* keeps 300 clients "
+        "and adds writers step by step until p99 passes 100 ms or anything is lost. The *workshop* "
+        "puts 300 clients over the four corner boards, plus a facilitator following all four "
+        "(and the control board).",
+        "- **Open loop**: op *k* of writer *w* is due at a fixed time; latency runs from that "
+        "intended time to receipt at every receiver, so a late sender makes latency worse, "
+        "never better. The senders (all writers) run in one load-generator process, the other "
+        "receivers in a second, so receiving never delays a send (`load gen CPU` shows both).",
+        "- **ops in/s** are ops sent in the measured window; **ops delivered/s** count (op, "
+        "receiver) pairs that arrived; **frames/s** are websocket messages received. This "
+        "server coalesces drags per 33 ms tick (R9): a drag position superseded within a tick "
+        "is never sent, so its *drag* deliveries are fewer than sent × receivers and its frames "
+        "far fewer; a note.add is never coalesced.",
+        "- **Loss, duplicates, order**: this server's events are checked per board and receiver "
+        "by `seq` (no gap, no repeat; after the drain every receiver is at the last seq); drags "
+        "per note must only move forward. The relays and y-websocket are checked per writer by "
+        "the op counter each op carries, and y-websocket's documents of one verifying client "
+        "per board must hold every note at the end.",
+        "- **CPU and RSS** of each server process by psutil over the measured window (100 % = "
+        "one core). Latency percentiles come from 1 %-wide log buckets.",
+        "",
+        "## One board",
+        "",
+        one_board_table(results),
+        "",
+        "## Capacity: 300 clients on one board, more writers each step",
+        "",
+        "Writers as above (a note a second, drags at 30 Hz), one more step until p99 passes "
+        "100 ms or anything is lost; the capacity is the most ops delivered per second in a "
+        "step that passed.",
+        "",
+        capacity_table(results),
+        "",
+        ladder_table(results),
+        "",
+        "The same with writers that only add notes, ten a second each: no drags, so every op "
+        "is one frame to every receiver in every peer (this server's coalescing does not help).",
+        "",
+        capacity_table(results, "notes"),
+        "",
+        ladder_table(results, "notes"),
+        "",
+        f"![p99 latency against load]({png})",
+        "",
+        "## Workshop shape",
+        "",
+        workshop_table(results),
+        "",
+        verify_md(results),
+        "",
+        "## Idle connections",
+        "",
+        "Each connection as a phone that opened a corner board and waits (for this server: "
+        "`hello` and `subscribe`). RSS of the server process(es) after each step, less RSS "
+        "before the first.",
+        "",
+        idle_table(results),
+        "",
+        memprobe_md(results),
+        "",
+        "## Reconnect storm",
+        "",
+        "Half of 300 clients on a board vanish at once (no closing handshake) while the writers "
+        "go on; a second later all of them open a new websocket, `hello`, and `subscribe` with "
+        "the epoch and the last seq they had (R8). Timed from that moment to each client's "
+        "`caught_up`; every seq before, during and after must arrive once, in order.",
+        "",
+        storm_table(results),
+        "",
+        "## A board with 5 000 notes",
+        "",
+        "Filled through the protocol (20 writers), then fresh clients join: time from "
+        "`subscribe` to `caught_up` over loopback (the first one builds and encodes the state "
+        "frame, later ones get it from the cache). For y-websocket, time from connecting to "
+        "sync step 2 (and to a Y.Doc that applied it). Chromium: from opening a corner's screen "
+        "to every `.note` element painted.",
+        "",
+        bulk_table(results),
+        "",
+        table(["page", "notes", "rendered ms (each run)", "note elements"],
+              [[SHORT.get(r["target"], r["target"]), str(r["notes"]),
+                ", ".join(f(x, 0) for x in r["rendered_ms"]),
+                ", ".join(str(c) for c in r["note_elements"])] for r in results["render"]]),
+        "",
+        render_profile_md(results),
+        "",
+        "## Redis: two processes",
+        "",
+        "Clients and writers alternate between the two server processes; *cross process* is "
+        "the latency from a writer on one process to receivers on the other.",
+        "",
+        redis_table(results),
+        "",
+        "## Hot spots",
+        "",
+        hotspots_md(results),
+        "",
+        "## Where the server's time goes",
+        "",
+        "Each profile is a separate server process under cProfile (bench/serve_probe.py: "
+        "`server.cli.main([\"serve\", …])` with cProfile and the garbage collector's pauses "
+        "recorded), driven by the same load generator. cProfile slows Python code two to three "
+        "times, so read shares, not absolute times.",
+        "",
+        profile_md(results),
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def stdout_table(results: dict[str, Any]) -> str:
+    def mark(ok: bool | None) -> str:
+        return "-" if ok is None else ("met" if ok else "MISSED")
+
+    return "\n".join(["", "== targets ==", *(f"  [{mark(t['ok'])}] {t['target']}\n"
+                                               f"        {t['measured']}"
+                                               for t in targets(results)),
+                      "", "== capacity (300 clients, one board) ==", capacity_table(results),
+                      "", "== one board ==", one_board_table(results), ""])
+
+
+def write(results: dict[str, Any], quick: bool) -> None:
+    if quick:
+        md_path, png_path, png_ref = (OUT / "PERFORMANCE-quick.md",
+                                      OUT / "performance-p99-quick.png",
+                                      "performance-p99-quick.png")
+    else:
+        md_path, png_path, png_ref = (ROOT / "docs" / "PERFORMANCE.md",
+                                      ROOT / "docs" / "performance-p99.png",
+                                      "performance-p99.png")
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        plot(results, png_path)
+    except Exception as exc:  # the table matters more than the picture
+        print(f"bench: plot failed: {exc}", file=sys.stderr)
+    md_path.write_text(markdown(results, png_ref) + "\n", encoding="utf-8")
+    print(stdout_table(results))
+    print(f"report: {md_path.relative_to(ROOT)}, {png_path.relative_to(ROOT)}")
