@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test check unit system-deps reliability soak bench clean
+.PHONY: run test check unit system-deps a11y-deps reliability soak bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vierhoeken needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
@@ -23,7 +23,13 @@ check: $(STAMP)
 	$(BIN)/ruff check server tests
 	$(BIN)/mypy server
 
-test: $(STAMP) system-deps check
+# axe-core for the accessibility test (tests/a11y/, loaded into the page; no Node at test time).
+A11Y_STAMP := tests/a11y/node_modules/.ci-$(shell cksum tests/a11y/package-lock.json 2>/dev/null | cut -d' ' -f1)
+a11y-deps: system-deps
+	@test -f $(A11Y_STAMP) || { npm ci --prefix tests/a11y --no-audit --no-fund --loglevel=error && rm -f tests/a11y/node_modules/.ci-* && touch $(A11Y_STAMP); } \
+		|| { echo "vierhoeken tests need axe-core: 'npm ci --prefix tests/a11y' failed" >&2; exit 1; }
+
+test: $(STAMP) system-deps a11y-deps check
 	$(BIN)/pytest
 
 # The reliability tests (part of `make test`) with their figures written to docs/RELIABILITY.md.
@@ -35,6 +41,17 @@ reliability: $(STAMP) system-deps
 soak: $(STAMP) system-deps
 	VH_SOAK=1 VH_FIGURES=.reliability.json $(BIN)/pytest -m reliability
 	$(BIN)/python tests/figures.py render .reliability.json docs/RELIABILITY.md
+
+# Load, latency and memory of this server beside a raw Python relay and y-websocket, written to
+# docs/PERFORMANCE.md and docs/performance-p99.png (about 15 minutes). QUICK=1: a reduced set in
+# about two minutes, written to bench/out/ only.
+BENCH_STAMP := $(VENV)/.bench-$(shell cksum pyproject.toml | cut -d' ' -f1)
+NPM_STAMP   := bench/node_modules/.ci-$(shell cksum bench/package-lock.json 2>/dev/null | cut -d' ' -f1)
+bench: $(STAMP) system-deps
+	@test -f $(BENCH_STAMP) || { $(BIN)/python -m pip install -q -e '.[dev,bench]' && rm -f $(VENV)/.bench-* && touch $(BENCH_STAMP); }
+	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 18 ? 0 : 1)' 2>/dev/null && command -v npm >/dev/null 2>&1 || { echo "make bench needs Node.js >= 18 with npm: apt-get install nodejs npm" >&2; exit 1; }
+	@test -f $(NPM_STAMP) || { cd bench && npm ci --no-audit --no-fund --loglevel=error && rm -f node_modules/.ci-* && touch ../$(NPM_STAMP); }
+	$(BIN)/python -m bench $(if $(filter-out 0,$(QUICK)),--quick)
 
 unit: $(STAMP)
 	$(BIN)/pytest -m "not browser and not redis"

@@ -1,43 +1,99 @@
-"""Screenshots of a board for the docs: `.venv/bin/python tests/screenshots.py`.
+"""Screenshots for the README: `.venv/bin/python tests/screenshots.py`.
 
-Starts a throwaway server, fills one corner board through the real client, and writes
-docs/screenshot.png (1280x800) and docs/screenshot-phone.png (360x640). Not a pytest module.
+Starts a throwaway server, fills a four-corner session as a morning at the STO day would (notes
+from several groups on every corner, a cluster, the round timer running), and writes through the
+real client:
+
+- docs/screenshot.png              a corner board on a laptop (1280x800)
+- docs/screenshot-phone.png        the same board on a phone (360x640, touch)
+- docs/screenshot-projector.png    the corner's screen (1920x1080)
+- docs/screenshot-facilitator.png  the facilitator's overview (1440x1000)
+
+The names are made up. Not a pytest module; exits 1 when the phone page scrolls sideways.
 """
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
+import uuid
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from browserkit import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import expect, sync_playwright
 from serverproc import ROOT, free_port, http_json, start_server, stop, wait_healthy
+from websockets.sync.client import connect
 
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
-
+# (name, group, corner, station, text, colour)
 NOTES = [
-    ("Fatima", "Groep 1", "relevantie",
-     "Ja! Dit gesprek voeren we nu nergens structureel.", "yellow"),
-    ("Fatima", "Groep 1", "relevantie", "Vooral voor nieuwe regio's relevant.", "green"),
-    ("Jeroen", "Groep 2", "toepasbaarheid",
-     "Bij de start van een nieuw schooljaar, met het hele kernteam.", "blue"),
-    ("Jeroen", "Groep 2", "toepasbaarheid", "Wat mij belet: geen tijd in de jaarplanning.", "pink"),
-    ("", "Online", "tips", "Maak er ook een digitale versie van <3", "orange"),
-    ("Jeroen", "Groep 2", "tips", "Voorbeelden uit andere regio's toevoegen.", "purple"),
+    ("Anouk", "Groep 1", "praatplaat", "relevantie",
+     "Ja! Het gesprek over urgentie en belangen voeren we nu nergens structureel.", "yellow"),
+    ("Anouk", "Groep 1", "praatplaat", "relevantie",
+     "Vooral voor regio's die net beginnen met de samenwerking vmbo-mbo.", "green"),
+    ("Bram", "Groep 1", "praatplaat", "relevantie",
+     "De dieren maken de mechanismen bespreekbaar zonder dat het over personen gaat.", "yellow"),
+    ("Bram", "Groep 1", "praatplaat", "toepasbaarheid",
+     "Bij de start van het schooljaar, met het hele kernteam en een bedrijf erbij.", "blue"),
+    ("", "Groep 1", "praatplaat", "toepasbaarheid",
+     "Wat mij belet: geen ruimte in de jaarplanning voor zo'n gesprek.", "pink"),
+    ("Sanne", "Online", "praatplaat", "toepasbaarheid",
+     "Een begeleider van buiten de regio zou helpen om het gesprek eerlijk te houden.", "blue"),
+    ("", "Online", "praatplaat", "tips",
+     "Maak er ook een digitale versie van voor online bijeenkomsten.", "orange"),
+    ("Bram", "Groep 1", "praatplaat", "tips",
+     "Voorbeelden uit andere regio's toevoegen: hoe zag DE OPGAVE er daar uit?", "purple"),
+    ("Ravi", "Groep 2", "matrix", "relevantie",
+     "Eindelijk een manier om ambities concreet te maken.", "yellow"),
+    ("Ravi", "Groep 2", "matrix", "toepasbaarheid",
+     "Vraag 6 (meten of het bijdraagt) vinden wij het lastigst.", "blue"),
+    ("Lotte", "Groep 3", "achtje", "relevantie",
+     "Herkenbaar: bestuurlijke betrokkenheid ontbreekt vaak.", "pink"),
+    ("Lotte", "Groep 3", "achtje", "tips",
+     "Een voorbeeld van spraakverwarring tussen de niveaus zou helpen.", "green"),
+    ("Daan", "Groep 4", "reflectietool", "relevantie",
+     "Goed om elk half jaar samen te scoren en te vergelijken.", "yellow"),
 ]
+CLUSTER = ("Gesprek op gang brengen", "praatplaat", "relevantie", [0, 2])
+PAGES = [("Anouk", "Groep 1", "praatplaat"), ("Ravi", "Groep 2", "matrix"),
+         ("Lotte", "Groep 3", "achtje"), ("Daan", "Groep 4", "reflectietool")]
 
 
-def fill(page, base: str, code: str, name: str, group: str) -> None:
-    page.goto(f"{base}/j/{code}")
+def send_ops(base: str, token: str, ops: list[tuple[str, dict[str, Any]]], name: str = "",
+             group: str = "") -> None:
+    """Say who we are (and join the group first), then send (board, op) pairs on a websocket of
+    their own and wait for every ack."""
+    with connect(base.replace("http://", "ws://") + "/ws") as ws:
+        hello: dict[str, Any] = {"type": "hello", "v": 1, "token": token}
+        if name:
+            hello["name"] = name
+        ws.send(json.dumps(hello))
+
+        def send_and_wait(pairs: list[tuple[str, dict[str, Any]]]) -> None:
+            for board, op in pairs:
+                ws.send(json.dumps({"type": "op", "id": f"shot-{uuid.uuid4().hex[:16]}",
+                                    "board": board, "op": op}))
+            acked = 0
+            while acked < len(pairs):
+                frame = json.loads(ws.recv(timeout=10))
+                if frame["type"] == "error":
+                    raise RuntimeError(frame)
+                acked += frame["type"] == "ack"
+
+        if group:  # the server stamps each note with the group the control board knows
+            send_and_wait([(ops[0][0].split(".")[0] + ".control",
+                            {"kind": "group.join", "group": group})])
+        send_and_wait(ops)
+
+
+def join(page: Any, base: str, code: str, name: str, group: str, corner: str) -> None:
+    page.goto(f"{base}/j/{code}/{corner}")
     page.locator("#name").fill(name)
     page.locator("#group").select_option(group)
     page.locator("#profile-continue").click()
-    page.locator('.corner[data-corner="1"]').click()
     page.locator('[data-add-station="relevantie"]').wait_for()
     expect(page.locator("#conn-state")).to_have_attribute("data-state", "open")
 
@@ -49,47 +105,74 @@ def main() -> int:
            "DATA_DIR": str(tmp)}
     proc = start_server(port, env, tmp / "server.log")
     base = f"http://127.0.0.1:{port}"
+    out = ROOT / "docs"
+    out.mkdir(exist_ok=True)
     try:
         wait_healthy(port, proc=proc)
-        _, created = http_json("POST", f"{base}/api/sessions", {"template": "vier-hoeken"})
-        code = str(created["code"])
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            pages = {}
-            for name, group, station, text, color in NOTES:
-                key = (name, group)
-                if key not in pages:
-                    ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-                    pages[key] = ctx.new_page()
-                    fill(pages[key], base, code, name, group)
-                page = pages[key]
-                page.locator(f'[data-add-station="{station}"]').click()
-                page.locator(".note-editor").fill(text)
-                page.locator(".note-editor").press("Enter")
-                card = page.locator(".note", has_text=text)
-                expect(card).to_have_count(1)
-                if color != "yellow":
-                    card.locator(".note-menu").click()
-                    card.locator(f'.swatch[data-color="{color}"]').click()
-                    card.locator(".note-menu").click()
-            viewer = pages[("Fatima", "Groep 1")]
-            expect(viewer.locator(".note:not(.pending)")).to_have_count(len(NOTES))
-            viewer.mouse.move(0, 0)
-            out = ROOT / "docs"
-            out.mkdir(exist_ok=True)
-            viewer.screenshot(path=str(out / "screenshot.png"))
+        status, created = http_json("POST", f"{base}/api/sessions", {"template": "vier-hoeken"})
+        assert status == 201, created
+        sid, code = str(created["session"]["id"]), str(created["code"])
+        fac_token = str(created["facilitator_token"])
 
-            phone_ctx = browser.new_context(viewport={"width": 360, "height": 640},
-                                            device_scale_factor=2, is_mobile=True, has_touch=True)
-            phone = phone_ctx.new_page()
-            fill(phone, base, code, "Sanne", "Groep 3")
-            expect(phone.locator(".note")).to_have_count(len(NOTES))
-            overflow = phone.evaluate(
-                "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        # The notes, each from its writer (the server stamps name, group and round).
+        ids = [f"n-shot{i:03d}" for i in range(len(NOTES))]
+        by_writer: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
+        for i, (name, group, corner, station, text, color) in enumerate(NOTES):
+            by_writer.setdefault((name, group), []).append((f"{sid}.{corner}", {
+                "kind": "note.add", "note": ids[i], "zone": station, "text": text,
+                "color": color, "x": 0, "y": i}))
+        for (name, group), ops in by_writer.items():
+            _, joined = http_json("GET", f"{base}/api/join/{code}")
+            send_ops(base, str(joined["token"]), ops, name, group)
+        title, corner, station, members = CLUSTER
+        send_ops(base, fac_token, [(f"{sid}.control", {
+            "kind": "cluster.add", "cluster": "c-shot", "station": station, "title": title})])
+        send_ops(base, fac_token, [(f"{sid}.{corner}", {
+            "kind": "note.cluster", "note": ids[i], "cluster": "c-shot"}) for i in members])
+
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            fac = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+            fac.goto(f"{base}/#t={fac_token}")
+            expect(fac.locator("#overview")).to_be_visible()
+            fac.locator("#timer-start").click()
+            expect(fac.locator("#timer-pause")).to_be_enabled()
+
+            pages = {}
+            for name, group, corner in PAGES:
+                page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+                join(page, base, code, name, group, corner)
+                pages[name] = page
+            laptop = pages["Anouk"]
+            expect(laptop.locator(".note:not(.pending)")).to_have_count(8)
+            expect(laptop.locator(".cluster .note")).to_have_count(2)
+            laptop.mouse.move(0, 0)
+            laptop.wait_for_timeout(1200)  # the clock ticks past a whole second
+            laptop.screenshot(path=str(out / "screenshot.png"))
+
+            phone = browser.new_context(viewport={"width": 360, "height": 640},
+                                        device_scale_factor=2, is_mobile=True,
+                                        has_touch=True).new_page()
+            join(phone, base, code, "Sanne", "Online", "praatplaat")
+            expect(phone.locator(".note")).to_have_count(8)
+            overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             phone.screenshot(path=str(out / "screenshot-phone.png"))
+
+            screen = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+            screen.goto(str(created["projector_urls"]["praatplaat"]))
+            expect(screen.locator("#projector .note")).to_have_count(8)
+            expect(screen.locator("#projector-time")).to_have_attribute("data-state", "running")
+            screen.wait_for_timeout(800)
+            screen.screenshot(path=str(out / "screenshot-projector.png"))
+
+            card = fac.locator('.ov-corner[data-corner="praatplaat"]')
+            expect(card.locator(".ov-presence")).to_contain_text("Groep 1", timeout=10_000)
+            expect(fac.locator("#links-panel .links-corner")).to_have_count(4)
+            fac.mouse.move(0, 0)
+            fac.screenshot(path=str(out / "screenshot-facilitator.png"))
             browser.close()
-        print("wrote docs/screenshot.png and docs/screenshot-phone.png "
-              f"(phone overflow {overflow}px)")
+        print("wrote docs/screenshot.png, docs/screenshot-phone.png, docs/screenshot-projector.png"
+              f" and docs/screenshot-facilitator.png (phone overflow {overflow}px)")
         return 0 if overflow <= 0 else 1
     finally:
         stop(proc)

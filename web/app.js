@@ -8,6 +8,7 @@ import { boardOfCorner, controlIdOf, cornerFor, groupsOf } from "./control.js";
 import { FacilitatorView } from "./facilitator.js";
 import { clear, el } from "./html.js";
 import { getLang, setLang, t } from "./i18n.js";
+import { BoardCache, forgetSession, loadTemplates, OpJournal, registerServiceWorker, saveTemplates } from "./offline.js";
 import { ProjectorView } from "./projector.js";
 import { SnapshotView } from "./snapshot.js";
 import { Socket } from "./socket.js";
@@ -73,29 +74,75 @@ async function api(method, path, body) {
 }
 
 let templatesPromise = null;
+/** The instrument templates; offline the ones kept from last time (and asked again next time). */
 function templates() {
-  templatesPromise ??= api("GET", "/api/templates").catch(() => ({ instruments: [] }));
+  templatesPromise ??= api("GET", "/api/templates").then((data) => {
+    saveTemplates(data);
+    return data;
+  }, () => {
+    templatesPromise = null;
+    return loadTemplates() || { instruments: [] };
+  });
   return templatesPromise;
 }
 
 // --- chrome: top bar, connection state, banner, toast ------------------------------------------
 
 let connState = "offline";
+/** The connection state in words, with how many own changes still wait for the server. */
 function showConn(state) {
   connState = state;
   const node = $("conn-state");
+  const base = { open: t("connOpen"), connecting: t("connConnecting"), offline: t("connOffline") }[state];
+  const w = ctx?.boards ? ctx.boards.waiting() : { ops: 0, notes: 0, other: 0 };
+  let text = base;
+  if (w.ops && state !== "open") {
+    const waiting = w.other === 0
+      ? t(w.notes === 1 ? "waitingNote" : "waitingNotes", { n: w.notes })
+      : t(w.ops === 1 ? "waitingChange" : "waitingChanges", { n: w.ops });
+    text = `${base} — ${waiting}`;
+  }
   node.dataset.state = state;
-  node.textContent = { open: t("connOpen"), connecting: t("connConnecting"), offline: t("connOffline") }[state];
+  node.dataset.waiting = String(w.ops);
+  if (node.textContent !== text) node.textContent = text;
   node.hidden = !ctx;
 }
 
 let toastTimer = null;
+/** A short message at the bottom (role=status); a second one within a moment goes below it. */
 function toast(message) {
   const node = $("toast");
-  node.textContent = message;
+  const lines = node.hidden ? [] : [...node.children].map((c) => c.textContent).slice(-2);
+  if (!lines.includes(message)) lines.push(message);
+  clear(node).append(...lines.map((line) => el("p", { class: "toast-line", text: line })));
   node.hidden = false;
   clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => { node.hidden = true; }, 4000);
+  toastTimer = setTimeout(() => { node.hidden = true; clear(node); }, 6000);
+}
+
+/** The message for `key` when the message files have one, else null. */
+function known(key) {
+  const text = t(key);
+  return typeof text === "string" && text !== key ? text : null;
+}
+
+/**
+ * Own ops the server stored as no-ops because others changed things meanwhile (R10: the note
+ * was deleted, the board got locked): said once, counted, never silently dropped.
+ */
+let noopBatch = [];
+let noopTimer = null;
+function onOutcome(c, outcome) {
+  if (c !== ctx || outcome.result !== "noop") return;
+  noopBatch.push(outcome);
+  clearTimeout(noopTimer);
+  noopTimer = setTimeout(() => {
+    const batch = noopBatch;
+    noopBatch = [];
+    const reasons = [...new Set(batch.map((o) => o.reason || "noop"))];
+    const why = reasons.map((r) => known(`noopReasons.${r}`) || known(`errorCodes.${r}`) || r).join("; ");
+    toast(batch.length === 1 ? t("opNoop", { why }) : t("opNoops", { n: batch.length, why }));
+  }, 250);
 }
 
 function banner(message) {
@@ -130,10 +177,12 @@ function showAnnouncement(text) {
 function renderChrome() {
   document.title = t("appTitle");
   $("brand").textContent = t("appTitle");
-  $("lang-toggle").textContent = t("langShort");
-  $("lang-toggle").title = t("langName");
-  $("lang-toggle").setAttribute("aria-label", t("langName"));
+  const toggle = $("lang-toggle");
+  toggle.textContent = t("langName"); // the other language, named in itself
+  toggle.setAttribute("lang", t("langCode"));
+  $("toast").setAttribute("aria-label", t("toastLabel"));
   const nav = clear($("topnav"));
+  nav.setAttribute("aria-label", t("navLabel"));
   const code = $("session-code");
   document.body.classList.toggle("is-projector", !!ctx?.projector);
   if (ctx?.session) {
@@ -209,7 +258,7 @@ setInterval(tickTimer, 250);
 $("lang-toggle").addEventListener("click", () => {
   setLang(getLang() === "nl" ? "en" : "nl");
   renderChrome();
-  if (!ctx && location.pathname.startsWith("/s/")) route(); // a snapshot page: draw it again
+  if (!ctx) route(); // home, a snapshot page: draw it again
   else render();
 });
 
@@ -242,6 +291,7 @@ function openSession(token, { showInfo = false, projector = null, corner = null 
   closeSession();
   // A projector is a screen, not a person: it keeps nothing in this browser's session storage
   // (a facilitator opening it in a new tab must not lose their own token and profile).
+  const before = projector ? {} : loadSaved(sid);
   const saved = projector ? {} : save(sid, { token });
   ctx = {
     sid, token, session: null, me: null, view: null, boardId: saved.board || null,
@@ -258,9 +308,25 @@ function openSession(token, { showInfo = false, projector = null, corner = null 
   c.boards.onChange((boardId) => {
     if (c !== ctx) return;
     banner(c.boards.writable ? "" : t("readOnly"));
+    showConn(connState);
     if (boardId === c.controlId) onControl(c);
   });
   c.boards.onEvent((msg) => onEvent(c, msg));
+  c.boards.onOutcome((outcome) => onOutcome(c, outcome));
+  if (!projector) {
+    // Flaky Wi-Fi (offline.js): unacked ops and the last states survive a reload. A page opened
+    // again with the same token starts from what it knew: session, who we are, the boards.
+    c.boards.journal = new OpJournal(sid);
+    if (before.token === token && before.session?.id === sid && before.me?.participant) {
+      c.session = before.session;
+      c.me = before.me;
+      c.fromCache = true;
+      c.boards.ids.setParticipant(before.me.participant);
+      c.boards.participant = before.me.participant;
+      c.boards.useCache(new BoardCache(before.me.participant));
+    }
+    c.boards.restore(c.boards.journal.load());
+  }
   c.socket = new Socket({
     hello: () => ({ token: c.token, name: c.name, group: c.group }),
     onState: (s) => { if (c === ctx) showConn(s); },
@@ -269,13 +335,19 @@ function openSession(token, { showInfo = false, projector = null, corner = null 
   });
   // The control board is followed on every page of the session (sent once joined, by resume).
   c.boards.subscribe(c.controlId);
-  showConn("connecting");
-  renderLoading();
+  showConn(navigator.onLine === false ? "offline" : "connecting");
+  if (c.session) {
+    c.view = landingView(c);
+    render();
+  } else {
+    renderLoading();
+  }
   c.socket.start();
 }
 
 function closeSession() {
   if (!ctx) return;
+  ctx.boards.flushCache();
   ctx.boardView?.destroy();
   ctx.panel?.destroy();
   ctx.socket.close();
@@ -326,10 +398,17 @@ function onMessage(c, msg) {
   if (c !== ctx) return;
   if (msg.type === "welcome") {
     const first = !c.session;
+    const changed = c.fromCache && JSON.stringify(c.session) !== JSON.stringify(msg.session);
+    const fromCache = c.fromCache;
+    c.fromCache = false;
     c.session = msg.session;
     c.me = msg.me;
     if (first) c.boards.ids.setParticipant(msg.me.participant);
     c.boards.participant = msg.me.participant || "";
+    if (!c.projector) {
+      save(c.sid, { session: msg.session, me: msg.me });
+      if (!c.boards.cache && msg.me.participant) c.boards.useCache(new BoardCache(msg.me.participant));
+    }
     store.set(`vh.code.${msg.session.code}`, c.sid);
     c.clock.fromWelcome(msg.server_time);
     syncClock(c);
@@ -344,6 +423,8 @@ function onMessage(c, msg) {
     if (first || c.view === null) {
       c.view = landingView(c);
       render();
+    } else if (changed || (fromCache && c.view === "overview")) {
+      render(); // the session is not what was kept, or the overview's links wait for the network
     } else {
       renderChrome();
     }
@@ -579,6 +660,7 @@ async function renderOverview() {
       const sid = c.sid;
       closeSession();
       store.remove(`vh.s.${sid}`);
+      forgetSession(sid);
       history.pushState(null, "", "/");
       home(t("sessionDeleted"));
     },
@@ -854,7 +936,43 @@ function route() {
   else { closeSession(); renderChrome(); clear(app).append(el("p", { text: t("notFound") })); }
 }
 
+// --- phones: the field being typed stays above the on-screen keyboard ------------------------
+
+/**
+ * Where the keyboard only shrinks the visual viewport (iOS Safari; Chrome without
+ * interactive-widget=resizes-content), scroll so the focused field is in the visible part,
+ * below the sticky top bar.
+ */
+const touchScreen = window.matchMedia?.("(pointer: coarse)");
+function keepFieldVisible() {
+  if (!touchScreen?.matches) return; // a laptop has no on-screen keyboard to dodge
+  const field = document.activeElement;
+  if (!field || !field.matches?.("textarea, input[type=text], input:not([type])")) return;
+  const vv = window.visualViewport;
+  const top = (vv ? vv.offsetTop : 0) + ($("topbar")?.getBoundingClientRect().bottom || 0);
+  const bottom = vv ? vv.offsetTop + vv.height : window.innerHeight;
+  const r = field.getBoundingClientRect();
+  const margin = 12;
+  if (r.bottom > bottom - margin) window.scrollBy(0, Math.min(r.bottom - bottom + margin, r.top - top - margin));
+  else if (r.top < top + margin) window.scrollBy(0, r.top - top - margin);
+}
+let fieldTimer = null;
+function keepFieldVisibleSoon(delay) {
+  clearTimeout(fieldTimer);
+  fieldTimer = setTimeout(keepFieldVisible, delay);
+}
+window.visualViewport?.addEventListener("resize", () => keepFieldVisibleSoon(50));
+window.addEventListener("resize", () => keepFieldVisibleSoon(50));
+document.addEventListener("focusin", () => keepFieldVisibleSoon(300)); // after the keyboard slid in
+
+// A page going away (reload, closed tab, phone locked) writes the kept board states now.
+window.addEventListener("pagehide", () => ctx?.boards.flushCache());
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") ctx?.boards.flushCache();
+});
+
 window.addEventListener("popstate", route);
 window.addEventListener("hashchange", route);
 setLang(getLang());
+registerServiceWorker();
 route();

@@ -11,9 +11,11 @@ import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterCon
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
 import { LAYOUTS } from "./instruments.js";
+import { COLOR_MARKS } from "./ui.js";
 import { castDot, currentVote, DotLedger, dotsUsed, myDots, totalOf, voteApplies, VoteAdmin, voteBar } from "./votes.js";
 
 export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple"];
+const EDGE_PX = 56; // dragging this close to the top or bottom of the screen scrolls the page
 const DRAG_THROTTLE_MS = 50;
 const DRAG_START_PX = 5;
 export const MODES = ["open", "hidden", "locked"];
@@ -151,8 +153,10 @@ export class BoardView {
     this.modeBanner = el("p", { class: "board-mode-banner", id: "board-mode-banner", role: "status", hidden: true });
     this.voteBar = this.controlId && !this.readOnly && !this.facilitator ? voteBar() : null;
     clear(this.root);
+    this.hintId = `note-keys-${this.board.id.replace(/[^A-Za-z0-9_-]/g, "-")}`;
     this.boardEl = el("div", { class: "board", dataset: { board: this.board.id, layout: this.layout, mode: "open" } },
       header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null,
+      this.readOnly ? null : el("p", { class: "sr-only", id: this.hintId, text: t("noteKeysHint") }),
       this.facilitator ? this.buildTools() : null,
       this.modeBanner, this.voteBar?.el, body);
     this.root.appendChild(this.boardEl);
@@ -369,8 +373,13 @@ export class BoardView {
   }
 
   makeCard(n) {
-    const card = el("article", { class: "note", dataset: { noteId: n.id }, tabindex: "0" });
+    const card = el("article", {
+      class: "note", dataset: { noteId: n.id }, tabindex: "0",
+      "aria-describedby": this.readOnly ? null : this.hintId,
+    });
     const handle = el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" });
+    const colour = el("span", { class: "note-colour" },
+      el("span", { class: "note-colour-mark", "aria-hidden": "true" }), el("span", { class: "sr-only" }));
     const meta = el("span", { class: "note-meta" });
     const flag = el("span", { class: "note-flag", hidden: true });
     const menuBtn = this.readOnly ? null : el("button", {
@@ -379,18 +388,65 @@ export class BoardView {
       onclick: (e) => { e.stopPropagation(); this.toggleTools(card); },
     });
     const text = el("p", { class: "note-text" });
-    card.append(el("div", { class: "note-head" }, this.readOnly ? null : handle, meta, flag, menuBtn), text);
+    card.append(el("div", { class: "note-head" }, this.readOnly ? null : handle, colour, meta, flag, menuBtn), text);
+    card.addEventListener("keydown", (e) => this.cardKey(e, card));
     if (!this.readOnly) {
       text.addEventListener("click", () => { if (!card.dataset.justDragged) this.openEditor(card); });
-      card.addEventListener("keydown", (e) => {
-        if (e.target === card && (e.key === "Enter" || e.key === "F2")) {
-          e.preventDefault();
-          this.openEditor(card);
-        }
-      });
       card.addEventListener("pointerdown", (e) => this.pointerDown(e, card));
     }
     return card;
+  }
+
+  /**
+   * The keyboard on a focused note: Enter or F2 edits; ↑/↓ go to the note above or below;
+   * Alt+←/→ moves it to the previous or next station (zone); Alt+↑/↓ moves it up or down in
+   * its list; Escape closes its menu.
+   */
+  cardKey(e, card) {
+    if (e.key === "Escape" && card.querySelector(".note-tools")) {
+      e.preventDefault();
+      this.toggleTools(card);
+      card.querySelector(".note-menu")?.focus();
+      return;
+    }
+    if (e.target !== card || e.ctrlKey || e.metaKey) return;
+    if (!this.readOnly && !e.altKey && (e.key === "Enter" || e.key === "F2")) {
+      e.preventDefault();
+      this.openEditor(card);
+    } else if (!e.altKey && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      const cards = [...this.root.querySelectorAll(".note[tabindex]")].filter((c) => c.offsetParent !== null);
+      const next = cards[cards.indexOf(card) + (e.key === "ArrowDown" ? 1 : -1)];
+      e.preventDefault();
+      next?.focus();
+    } else if (e.altKey && this.writable && e.key.startsWith("Arrow")) {
+      e.preventDefault();
+      const n = card._note;
+      if (!n) return;
+      if (e.key === "ArrowLeft" || e.key === "ArrowRight") {
+        const zones = [...this.zoneTitles.keys()];
+        const zone = zones[zones.indexOf(n.zone) + (e.key === "ArrowRight" ? 1 : -1)];
+        if (zone) this.store.op(this.board.id, { kind: "note.move", note: n.id, x: 0, y: this.endY(zone), zone });
+      } else {
+        const y = this.neighbourY(card, e.key === "ArrowUp" ? -1 : 1);
+        if (y !== null) this.store.op(this.board.id, { kind: "note.move", note: n.id, x: 0, y });
+      }
+      this.notify(t("noteMovedTo", { zone: this.zoneTitles.get(card._note?.zone) || "" }));
+    }
+  }
+
+  /** The order key that puts `card` one place up (-1) or down (+1) in its list; null at an end. */
+  neighbourY(card, dir) {
+    const notes = [...card.parentNode.children].filter((c) => c.classList.contains("note")).map((c) => c._note);
+    const i = notes.findIndex((x) => x?.id === card._note?.id);
+    const a = notes[i + dir];
+    if (!a) return null;
+    const b = notes[i + 2 * dir];
+    const y = b ? (a.y + b.y) / 2 : a.y + dir;
+    return Math.max(-9999, Math.min(9999, y));
+  }
+
+  focusNote(noteId) {
+    this.cards.get(noteId)?.focus();
   }
 
   fillCard(card, n) {
@@ -401,6 +457,14 @@ export class BoardView {
     card.classList.toggle("mine", mine);
     card.classList.toggle("is-redacted", !!n.redacted);
     card.classList.toggle("is-hidden", !!n.hidden);
+    const colour = n.color || "yellow";
+    const mark = card.querySelector(".note-colour");
+    if (mark.dataset.color !== colour) {
+      mark.dataset.color = colour;
+      mark.title = t(`colours.${colour}`);
+      mark.firstChild.textContent = COLOR_MARKS[colour] || "●";
+      mark.lastChild.textContent = t("colourOf", { colour: t(`colours.${colour}`) });
+    }
     const text = card.querySelector(".note-text");
     const shown = n.redacted ? (n.hidden ? t("redactedHidden") : t("redactedUntilReveal")) : n.text;
     if (text.textContent !== shown) text.textContent = shown;
@@ -439,11 +503,11 @@ export class BoardView {
             type: "button", class: "vote-minus", "aria-label": t("voteMinus"), text: "−",
             onclick: (e) => { e.stopPropagation(); this.cast(card, -1); },
           }),
-          el("span", { class: "vote-mine" }),
+          el("span", { class: "vote-mine", role: "img" }),
           el("button", {
-            type: "button", class: "vote-plus", "aria-label": t("votePlusAria"), text: t("votePlus"),
+            type: "button", class: "vote-plus",
             onclick: (e) => { e.stopPropagation(); this.cast(card, 1); },
-          }));
+          }, t("votePlus"), el("span", { class: "sr-only", text: t("votePlusMore") })));
       }
       card.appendChild(box);
     }
@@ -488,7 +552,7 @@ export class BoardView {
     const swatches = el("div", { class: "swatches", role: "group", "aria-label": t("colour") },
       COLORS.map((c) => el("button", {
         type: "button", class: `swatch color-${c}`, dataset: { color: c },
-        "aria-label": t(`colours.${c}`), title: t(`colours.${c}`),
+        "aria-label": t(`colours.${c}`), title: t(`colours.${c}`), text: COLOR_MARKS[c],
         onclick: () => {
           const cur = card._note;
           if (cur && cur.color !== c) {
@@ -496,13 +560,13 @@ export class BoardView {
           }
         },
       })));
-    const select = el("select", { class: "move-to", "aria-label": t("moveTo") },
-      el("option", { value: "", text: t("moveTo") }),
+    // Shows the note's station; choosing another (also with the arrow keys) moves it there.
+    const select = el("select", { class: "move-to", "aria-label": t("moveTo"), title: t("moveTo") },
       [...this.zoneTitles].map(([id, title]) => el("option", { value: id, text: title })));
+    select.value = n.zone;
     select.addEventListener("change", () => {
       const zone = select.value;
       const cur = card._note;
-      select.value = "";
       if (!zone || !cur || zone === cur.zone) return;
       this.store.op(this.board.id, {
         kind: "note.move", note: cur.id, x: 0, y: this.endY(zone), zone,
@@ -550,6 +614,8 @@ export class BoardView {
     for (const b of tools.querySelectorAll(".swatch")) {
       b.setAttribute("aria-pressed", String(b.dataset.color === n.color));
     }
+    const move = tools.querySelector(".move-to");
+    if (move && move.value !== n.zone && [...move.options].some((o) => o.value === n.zone)) move.value = n.zone;
     const hide = tools.querySelector(".note-hide");
     if (hide) {
       const text = n.hidden ? t("noteShow") : t("noteHide");
@@ -629,18 +695,19 @@ export class BoardView {
     });
     ta.value = initial;
     let done = false;
-    const finish = (save) => {
+    // byKey: closed with Enter or Escape, so the keyboard focus goes to the note (not on a blur).
+    const finish = (save, byKey = false) => {
       if (done) return;
       done = true;
-      if (save) onSave(ta.value.trim()); else onCancel();
+      if (save) onSave(ta.value.trim(), byKey); else onCancel(byKey);
     };
     ta.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
         e.preventDefault();
-        finish(true);
+        finish(true, true);
       } else if (e.key === "Escape") {
         e.preventDefault();
-        finish(false);
+        finish(false, true);
       }
     });
     // A blur while its card is being moved to another list (a cluster) is not the user leaving.
@@ -656,14 +723,16 @@ export class BoardView {
     if (existing) { existing.focus(); return; }
     const draft = el("div", { class: "note draft color-yellow" });
     const close = () => draft.remove();
-    const ta = this.makeEditor("", (text) => {
+    const addBtn = slot.nextElementSibling;
+    const ta = this.makeEditor("", (text, byKey) => {
       close();
-      if (!text) return;
+      if (!text) { if (byKey) addBtn?.focus(); return; }
+      const note = this.store.ids.note();
       this.store.op(this.board.id, {
-        kind: "note.add", note: this.store.ids.note(), zone, text, color: "yellow",
-        x: 0, y: this.endY(zone),
+        kind: "note.add", note, zone, text, color: "yellow", x: 0, y: this.endY(zone),
       });
-    }, close);
+      if (byKey) this.focusNote(note);
+    }, (byKey) => { close(); if (byKey) addBtn?.focus(); });
     draft.appendChild(ta);
     slot.appendChild(draft);
     ta.focus();
@@ -675,14 +744,15 @@ export class BoardView {
     if (!n || !this.writable || n.redacted) return;
     const text = card.querySelector(".note-text");
     text.hidden = true;
-    const ta = this.makeEditor(n.text, (value) => {
+    const ta = this.makeEditor(n.text, (value, byKey) => {
       ta.remove();
       text.hidden = false;
       const cur = card._note;
       if (cur && value !== cur.text) {
         this.store.op(this.board.id, { kind: "note.edit", note: cur.id, text: value });
       }
-    }, () => { ta.remove(); text.hidden = false; });
+      if (byKey) card.focus();
+    }, (byKey) => { ta.remove(); text.hidden = false; if (byKey) card.focus(); });
     text.after(ta);
     ta.focus();
     ta.setSelectionRange(ta.value.length, ta.value.length);
@@ -723,10 +793,33 @@ export class BoardView {
       this.startDrag();
     }
     e.preventDefault();
+    d.lastX = e.clientX;
+    d.lastY = e.clientY;
     d.card.style.left = `${e.clientX - d.offX}px`;
     d.card.style.top = `${e.clientY - d.offY}px`;
     this.placeAt(e.clientX, e.clientY);
     this.sendDrag(false);
+    this.autoScroll();
+  }
+
+  /** Near the top (below the sticky bar) or the bottom of the screen, scroll while dragging. */
+  autoScroll() {
+    const d = this.drag;
+    if (!d || !d.started) return;
+    const top = (document.getElementById("topbar")?.getBoundingClientRect().bottom || 0) + EDGE_PX;
+    const bottom = window.innerHeight - EDGE_PX;
+    const speed = d.lastY < top ? -Math.ceil((top - d.lastY) / 4)
+      : d.lastY > bottom ? Math.ceil((d.lastY - bottom) / 4) : 0;
+    if (!speed || d.scrollRaf) return;
+    d.scrollRaf = requestAnimationFrame(() => {
+      d.scrollRaf = null;
+      if (this.drag !== d) return;
+      const before = window.scrollY;
+      window.scrollBy(0, speed);
+      if (window.scrollY === before) return; // at the end of the page
+      this.placeAt(d.lastX, d.lastY);
+      this.autoScroll();
+    });
   }
 
   startDrag() {
@@ -856,6 +949,7 @@ export class BoardView {
     if (!d) return;
     this.drag = null;
     clearTimeout(d.sendTimer);
+    if (d.scrollRaf) cancelAnimationFrame(d.scrollRaf);
     d.over?.classList.remove("drop-target");
     const { move, up, cancel } = d.listeners || {};
     window.removeEventListener("pointermove", move);

@@ -40,6 +40,12 @@ function setIfIdle(input, value) {
   if (document.activeElement !== input && input.value !== value) input.value = value;
 }
 
+/** A reflection's title; the default "Reflectie N" (shared data, R18) in the page's language. */
+function reflTitle(r) {
+  const m = /^Reflectie (\d+)$/.exec(r?.title || "");
+  return m ? t("reflectionN", { n: m[1] }) : (r?.title || r?.id || "");
+}
+
 function fmt(v, digits = 1) {
   if (v == null || Number.isNaN(v)) return "–";
   return Number(v).toLocaleString(document.documentElement.lang === "en" ? "en" : "nl", {
@@ -488,7 +494,7 @@ class Reflectietool {
     const key = refls.map((r) => `${r.id}:${r.title}`).join("|");
     if (key !== this.reflKey) {
       this.reflKey = key;
-      clear(this.select).append(...refls.map((r) => el("option", { value: r.id, text: r.title || r.id })));
+      clear(this.select).append(...refls.map((r) => el("option", { value: r.id, text: reflTitle(r) })));
     }
     if (this.select.value !== this.current) this.select.value = this.current;
 
@@ -511,7 +517,7 @@ class Reflectietool {
     const means = (series) => ids.map((id) => cur[id]?.[series]?.mean ?? null);
     const series = [];
     if (before && ids.some((id) => before[id]?.all?.n)) {
-      series.push({ key: "previous", values: ids.map((id) => before[id]?.all?.mean ?? null), label: prev.title });
+      series.push({ key: "previous", values: ids.map((id) => before[id]?.all?.mean ?? null), label: reflTitle(prev) });
     }
     for (const p of PARTNERS) {
       if (ids.some((id) => cur[id]?.[p]?.n)) series.push({ key: p, values: means(p), label: p === "partner-a" ? t("partnerA") : t("partnerB") });
@@ -546,7 +552,7 @@ class Reflectietool {
       const s = a?.[p];
       if (s?.n) node.append(row(p === "partner-a" ? t("partnerA") : t("partnerB"), s, `agg-${p}`));
     }
-    if (prev && prevA?.all?.n) node.append(row(t("previous", { title: prev.title }), prevA.all, "agg-previous"));
+    if (prev && prevA?.all?.n) node.append(row(t("previous", { title: reflTitle(prev) }), prevA.all, "agg-previous"));
   }
 }
 

@@ -1,6 +1,14 @@
 // The screen at a corner (`/#t=<viewer token>&corner=<instrument>`): the corner's board live and
 // read-only in large type, the round and its clock big, who is planned here, and the QR code to
-// join at this corner. No editing controls.
+// join at this corner. No editing controls. It fits the screen without scrolling: the notes get
+// smaller type (then two or three columns per station) as they grow in number, down to a floor;
+// what still does not fit is counted ("+4 meer").
+
+// [note size in rem, columns per station], from the most spacious to the densest; a column
+// narrower than MIN_COLUMN_PX is never used (words would break).
+const DENSITIES = [[1.6, 1], [1.45, 1], [1.3, 1], [1.3, 2], [1.15, 2], [1.05, 2], [0.95, 2],
+  [1.05, 3], [0.95, 3]];
+const MIN_COLUMN_PX = 200;
 
 import { BoardView } from "./board.js";
 import { timerInfo } from "./clock.js";
@@ -34,7 +42,7 @@ export class ProjectorView {
     this.timeEl = el("span", { class: "projector-time", id: "projector-time", role: "timer" });
     this.plannedEl = el("p", { class: "projector-planned", id: "projector-planned" });
     const boardRoot = el("div", { class: "projector-board" });
-    clear(root).append(el("div", { class: "projector", id: "projector", dataset: { corner: board.instrument } },
+    this.el = el("div", { class: "projector", id: "projector", dataset: { corner: board.instrument } },
       el("header", { class: "projector-head" },
         el("div", { class: "projector-titles" },
           el("p", { class: "projector-corner", text: t("corner", { n: board.corner }) }),
@@ -50,20 +58,62 @@ export class ProjectorView {
             el("span", { class: "projector-join", text: t("projectorJoin") }),
             el("strong", { class: "projector-code", text: session.code }),
             el("span", { class: "projector-url", text: joinUrl.replace(/^https?:\/\//, "") })))),
-      boardRoot));
+      boardRoot);
+    clear(root).append(this.el);
     // The board itself, read-only whatever the token may do.
     this.boardView = new BoardView({
       root: boardRoot, board, stations: session.stations, instrument, store, controlId,
       me: { ...(me || {}), role: "viewer" },
     });
-    this.unsub = store.onChange((b) => { if (b === controlId) this.update(); });
+    this.unsub = store.onChange((b) => {
+      if (b === controlId) this.update();
+      if (b === board.id || b === controlId) this.fitSoon();
+    });
+    this.onResize = () => this.fitSoon();
+    window.addEventListener("resize", this.onResize);
     this.update();
+    this.fitSoon();
   }
 
   destroy() {
     this.destroyed = true;
     this.unsub();
+    window.removeEventListener("resize", this.onResize);
+    cancelAnimationFrame(this.fitFrame);
     this.boardView.destroy();
+  }
+
+  fitSoon() {
+    if (this.fitFrame || this.destroyed) return;
+    this.fitFrame = requestAnimationFrame(() => { this.fitFrame = null; this.fit(); });
+  }
+
+  /** The most spacious density at which every station's notes fit; then count what is cut off. */
+  fit() {
+    if (this.destroyed || !this.el.isConnected) return;
+    const zones = [...this.el.querySelectorAll(".projector-board .zone")];
+    const over = () => zones.some((z) => z.scrollHeight > z.clientHeight + 1);
+    const use = ([size, cols]) => {
+      this.el.style.setProperty("--note-size", `${size}rem`);
+      this.el.dataset.cols = String(cols);
+    };
+    const width = zones[0]?.clientWidth || 0;
+    const usable = DENSITIES.map((d, i) => [d, i]).filter(([[, cols]]) => cols === 1 || width / cols >= MIN_COLUMN_PX);
+    let k = 0;
+    use(usable[0][0]);
+    while (over() && k < usable.length - 1) use(usable[(k += 1)][0]);
+    this.el.dataset.density = String(usable[k][1]);
+    for (const zone of zones) {
+      const bottom = zone.getBoundingClientRect().bottom;
+      const cut = [...zone.querySelectorAll(".note")].filter((n) => n.getBoundingClientRect().bottom > bottom + 1).length;
+      let more = zone.querySelector(":scope > .projector-more");
+      if (!cut) { more?.remove(); continue; }
+      if (!more) {
+        more = el("p", { class: "projector-more" });
+        zone.appendChild(more);
+      }
+      more.textContent = t("projectorMore", { n: cut });
+    }
   }
 
   update() {

@@ -6,6 +6,7 @@ import { authFetch, formatTime } from "./archive.js";
 import { effectiveCluster, liveClusters } from "./clusters.js";
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import { colourMark } from "./ui.js";
 
 /** Dots per "board/note" of the newest vote in a stored control state (it keeps the casts). */
 function lastVoteTotals(control) {
@@ -72,6 +73,7 @@ export class SnapshotView {
     const noteItem = (board, n) => {
       const dots = totals?.[`${board.id}/${n.id}`] || 0;
       return el("li", { class: `snap-note color-${n.color || "yellow"}${n.hidden ? " is-hidden" : ""}`, dataset: { noteId: n.id } },
+        colourMark(n.color || "yellow"),
         el("span", { class: "snap-note-text", text: n.text }),
         el("span", {
           class: "snap-note-meta",

@@ -1,5 +1,8 @@
 // The websocket: connect, hello, reconnect with full-jitter exponential backoff, heartbeat.
 // Resuming (subscribe with epoch/seq, re-sending unacked ops) is done by the owner in onWelcome.
+// When the browser says it is offline the connection is dropped at once (Chromium keeps a
+// websocket "open" and silently holds its frames until the network is back) and no new one is
+// tried until it says "online" again (checked every CAP_MS too, in case that event never comes).
 
 export const PROTOCOL_VERSION = 1;
 const BASE_MS = 300;
@@ -32,7 +35,7 @@ export class Socket {
     this.closed = false;
     this.state = "connecting";
     this._onOnline = () => { if (!this.joined) this.reconnectNow(); };
-    this._onOffline = () => this._setState("offline");
+    this._onOffline = () => this._drop();
     window.addEventListener("online", this._onOnline);
     window.addEventListener("offline", this._onOffline);
   }
@@ -53,10 +56,27 @@ export class Socket {
     this.onState?.(state);
   }
 
+  /** The network is gone: let the connection go now and wait for it to come back. */
+  _drop() {
+    this._setState("offline");
+    const ws = this.ws;
+    if (!ws) return;
+    this.ws = null;
+    this.joined = false;
+    this._stopHeartbeat();
+    try { ws.close(); } catch { /* ignore */ }
+    this._scheduleReconnect();
+  }
+
   _connect() {
     clearTimeout(this.timer);
     this.timer = null;
     if (this.closed) return;
+    if (navigator.onLine === false) {
+      this._setState("offline");
+      this.timer = setTimeout(() => this._connect(), CAP_MS);
+      return;
+    }
     if (this.attempt > 0 || this.state !== "open") {
       this._setState(this.attempt >= OFFLINE_AFTER || navigator.onLine === false
         ? "offline" : "connecting");

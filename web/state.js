@@ -1,6 +1,7 @@
 // Board mirrors: the server's confirmed state per board, plus our own ops that are not yet
 // confirmed, applied optimistically on top. Unacked ops keep their id and are sent again,
 // with the SAME id, after a reconnect (the server answers a repeat with its first answer, R5).
+// With a journal (offline.js) they also survive a reload; with a cache, so does the state.
 
 const ID_RE = /^[A-Za-z0-9_.:\-]+$/;
 
@@ -258,6 +259,26 @@ export class BoardMirror {
     return false;
   }
 
+  /** The confirmed state, to keep across a reload (offline.js BoardCache). */
+  snapshot() {
+    if (!this.epoch) return null;
+    return {
+      v: 1, epoch: this.epoch, seq: this.seq, notes: [...this.notes.values()], extra: this.extra,
+      mode: this.mode, control: this.control,
+    };
+  }
+
+  /** Start from a kept state; subscribing then resumes from its seq (R8). */
+  restoreSnapshot(snap) {
+    if (!snap || this.epoch) return;
+    this.epoch = snap.epoch;
+    this.seq = snap.seq;
+    this.notes = new Map((snap.notes || []).map((n) => [n.id, n]));
+    this.extra = extraFromState(snap.extra || {});
+    this.mode = snap.mode || "open";
+    this.control = snap.control || null;
+  }
+
   applyState(frame) {
     this.epoch = frame.epoch;
     this.seq = frame.seq;
@@ -340,6 +361,10 @@ export class BoardStore {
     this.writable = true;
     this.participant = "";
     this.waiters = new Map(); // op id -> {resolve, reject}: opWait()
+    this.outcomeListeners = new Set();
+    this.journal = null; // offline.js OpJournal: unacked ops across a reload
+    this.cache = null; // offline.js BoardCache: confirmed states across a reload
+    this.cacheTimers = new Map();
     // This page's cluster edits, newest last: {board, id}; Undo sends cluster.undo to the
     // board of the newest (R26).
     this.clusterEdits = [];
@@ -349,17 +374,76 @@ export class BoardStore {
     let m = this.mirrors.get(boardId);
     if (!m) {
       m = new BoardMirror(boardId);
+      if (this.cache) m.restoreSnapshot(this.cache.load(boardId));
       this.mirrors.set(boardId, m);
     }
     return m;
   }
+
+  /** Keep states from now on (and start the boards not yet seen from what was kept). */
+  useCache(cache) {
+    this.cache = cache;
+    for (const [id, m] of this.mirrors) {
+      if (!m.epoch) m.restoreSnapshot(cache.load(id));
+    }
+  }
+
+  _scheduleCache(boardId) {
+    if (!this.cache || this.cacheTimers.has(boardId)) return;
+    this.cacheTimers.set(boardId, setTimeout(() => this._saveCache(boardId), 500));
+  }
+
+  _saveCache(boardId) {
+    clearTimeout(this.cacheTimers.get(boardId));
+    this.cacheTimers.delete(boardId);
+    const snap = this.mirrors.get(boardId)?.snapshot();
+    if (snap && this.cache) this.cache.save(boardId, snap);
+  }
+
+  /** Write every kept state now (the page is going away). */
+  flushCache() {
+    for (const id of [...this.cacheTimers.keys()]) this._saveCache(id);
+  }
+
+  /**
+   * Ops a previous page of this session sent and never saw confirmed (offline.js OpJournal):
+   * shown at once as pending, and sent again with their own ids once the board is caught up.
+   */
+  restore(entries) {
+    for (const e of entries) {
+      const m = this.mirror(e.board);
+      if (!m.pending.has(e.id)) m.pending.set(e.id, { id: e.id, op: e.op, ackSeq: null });
+    }
+    for (const b of new Set(entries.map((e) => e.board))) this._changed(b);
+  }
+
+  /** The own ops still waiting for the server: distinct notes they touch, and all of them. */
+  waiting() {
+    const notes = new Set();
+    let ops = 0;
+    let other = 0;
+    for (const m of this.mirrors.values()) {
+      for (const p of m.pending.values()) {
+        if (p.ackSeq !== null) continue;
+        ops += 1;
+        if (isNoteOp(p.op)) notes.add(`${m.board}/${p.op.note}`); else other += 1;
+      }
+    }
+    return { ops, notes: notes.size, other };
+  }
+
+  /** Own ops that got their answer: fn({id, board, op, result, reason}). */
+  onOutcome(fn) { this.outcomeListeners.add(fn); return () => this.outcomeListeners.delete(fn); }
 
   onChange(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); }
   onDrag(fn) { this.dragListeners.add(fn); return () => this.dragListeners.delete(fn); }
   onError(fn) { this.errorListeners.add(fn); return () => this.errorListeners.delete(fn); }
   /** Every new event (in seq order, after it is applied to the mirror). */
   onEvent(fn) { this.eventListeners.add(fn); return () => this.eventListeners.delete(fn); }
-  _changed(boardId) { for (const fn of this.listeners) fn(boardId); }
+  _changed(boardId) {
+    this._scheduleCache(boardId);
+    for (const fn of this.listeners) fn(boardId);
+  }
   /** Tell the views to redraw this board (something beside the mirror changed). */
   touch(boardId) { this._changed(boardId); }
 
@@ -378,9 +462,15 @@ export class BoardStore {
     if (this.subscribed.delete(boardId)) this.send({ type: "unsubscribe", board: boardId });
   }
 
-  /** After (re)connecting and welcome: resubscribe with what we have; ops go after caught_up. */
+  /**
+   * After (re)connecting and welcome: resubscribe with what we have; their ops go after
+   * caught_up. Ops kept for a board this page does not follow (now) go at once.
+   */
   resume() {
     for (const boardId of this.subscribed) this.subscribe(boardId);
+    for (const boardId of this.mirrors.keys()) {
+      if (!this.subscribed.has(boardId)) this._resendPending(boardId);
+    }
   }
 
   _resendPending(boardId) {
@@ -401,6 +491,7 @@ export class BoardStore {
     const m = this.mirror(boardId);
     const id = opts.anonymous ? this.ids.anonymous() : this.ids.op();
     m.pending.set(id, { id, op, ackSeq: null });
+    this.journal?.add(id, boardId, op); // before sending: a reload right after keeps it
     this.send({ type: "op", id, board: boardId, op });
     this._changed(boardId);
     return id;
@@ -447,7 +538,28 @@ export class BoardStore {
     this.send({ type: "drag", board: boardId, note, x, y });
   }
 
+  /** The own op `id` on `board` when it still waits for its answer. */
+  _unanswered(board, id) {
+    const p = id ? this.mirrors.get(board)?.pending.get(id) : null;
+    return p && p.ackSeq === null ? p : null;
+  }
+
+  /** An own op got its answer (stored, maybe as a no-op): out of the journal, tell listeners. */
+  _answered(p, msg) {
+    this.journal?.remove([p.id]);
+    const outcome = { id: p.id, board: msg.board, op: p.op, result: msg.result, reason: msg.reason || null };
+    for (const fn of this.outcomeListeners) fn(outcome);
+  }
+
   handle(msg) {
+    const own = msg.type === "ack" || msg.type === "event" ? this._unanswered(msg.board, msg.id) : null;
+    this._handle(msg);
+    if (own && (own.ackSeq !== null || !this.mirrors.get(msg.board)?.pending.has(own.id))) {
+      this._answered(own, msg);
+    }
+  }
+
+  _handle(msg) {
     switch (msg.type) {
       case "state": {
         this.mirror(msg.board).applyState(msg);
@@ -535,6 +647,7 @@ export class BoardStore {
         }
       }
       if (!retryLater) {
+        this.journal?.remove([msg.ref]);
         this.clusterEdits = this.clusterEdits.filter((e) => e.id !== msg.ref);
         this._settle(msg.ref, null, msg);
       }

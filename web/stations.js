@@ -7,6 +7,7 @@
 import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import { colourMark } from "./ui.js";
 import { currentVote, totalOf, voteApplies, VoteAdmin } from "./votes.js";
 
 const DRAG_START_PX = 5;
@@ -227,6 +228,7 @@ export class StationView {
     card.append(
       el("div", { class: "note-head" },
         el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" }),
+        el("span", { class: "note-colour" }),
         el("span", { class: "note-meta" }),
         el("span", { class: "note-flag", hidden: true })),
       el("p", { class: "note-text" }),
@@ -243,6 +245,8 @@ export class StationView {
     for (const c of ["yellow", "pink", "blue", "green", "orange", "purple"]) {
       card.classList.toggle(`color-${c}`, c === (n.color || "yellow"));
     }
+    const mark = card.querySelector(".note-colour");
+    if (mark.dataset.color !== (n.color || "yellow")) mark.replaceWith(colourMark(n.color || "yellow"));
     card.classList.toggle("pending", !!n.pending);
     card.classList.toggle("is-hidden", !!n.hidden);
     const text = card.querySelector(".note-text");

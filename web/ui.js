@@ -3,6 +3,17 @@
 import { el } from "./html.js";
 import { t } from "./i18n.js";
 
+// A shape per note colour, so a note's colour never rests on colour vision alone.
+export const COLOR_MARKS = { yellow: "●", pink: "♥", blue: "■", green: "▲", orange: "◆", purple: "★" };
+
+/** The colour of a note as a shape with its name (title, and for screen readers). */
+export function colourMark(color = "yellow") {
+  const name = t(`colours.${color}`);
+  return el("span", { class: "note-colour", dataset: { color }, title: name },
+    el("span", { class: "note-colour-mark", "aria-hidden": "true", text: COLOR_MARKS[color] || "●" }),
+    el("span", { class: "sr-only", text: t("colourOf", { colour: name }) }));
+}
+
 /** A labelled read-only link field with a copy button. */
 export function linkRow(label, value, extraClass = "") {
   const input = el("input", { type: "text", readonly: true, value, class: "link-input", "aria-label": label });

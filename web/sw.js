@@ -1,0 +1,71 @@
+// The service worker: keeps the app shell (the page, its modules, its stylesheet and the
+// instrument templates) so a reload without network still opens the app, which then shows the
+// boards and the queued notes it kept in localStorage (offline.js). Network first, so a new
+// version is used as soon as it can be fetched; the cache only answers when the network does not
+// (or not within NETWORK_WAIT_MS, on venue Wi-Fi that hangs instead of failing).
+//
+// Service workers need a secure context: https, or http on localhost/127.0.0.1. Over plain http
+// on a LAN address the browser offers none, and the app works as before (no offline reload).
+
+const CACHE = "vh-shell-v1";
+const NETWORK_WAIT_MS = 4000;
+// Every file of web/ the page loads (tests/test_browser_venue.py checks this list is complete).
+const SHELL = [
+  "/", "/styles.css", "/app.js", "/aggregate.js", "/archive.js", "/board.js", "/clock.js",
+  "/clusters.js", "/control.js", "/facilitator.js", "/html.js", "/i18n.js", "/instruments.js",
+  "/offline.js", "/projector.js", "/radar.js", "/snapshot.js", "/socket.js", "/state.js",
+  "/stations.js", "/ui.js", "/votes.js", "/api/templates",
+];
+const SHELL_PATHS = new Set(SHELL);
+
+self.addEventListener("install", (event) => {
+  event.waitUntil((async () => {
+    const cache = await caches.open(CACHE);
+    // One by one: a file that fails now is fetched again on its next use.
+    await Promise.all(SHELL.map((path) => cache.add(new Request(path, { cache: "no-cache" })).catch(() => {})));
+    await self.skipWaiting();
+  })());
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+/** The network's answer (stored for next time), else the cached one, else the network's error. */
+async function networkFirst(request, cacheKey) {
+  const cache = await caches.open(CACHE);
+  const network = fetch(request).then((res) => {
+    if (res.ok) cache.put(cacheKey, res.clone()).catch(() => {});
+    return res;
+  });
+  const cached = await cache.match(cacheKey);
+  if (!cached) return network;
+  let timer;
+  const late = new Promise((resolve) => { timer = setTimeout(() => resolve(cached), NETWORK_WAIT_MS); });
+  try {
+    return await Promise.race([network, late]);
+  } catch {
+    return cached;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") {
+    // Every page of the app is the same index.html (/, /j/CODE, /s/…): the cached "/" stands in.
+    if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/qr/")) return;
+    event.respondWith(networkFirst(request, "/"));
+    return;
+  }
+  if (SHELL_PATHS.has(url.pathname) && !url.search) {
+    event.respondWith(networkFirst(request, url.pathname));
+  }
+});
