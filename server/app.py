@@ -263,13 +263,9 @@ class Server:
         fmt = request.path_params["fmt"]
         if fmt not in ("svg", "png"):
             return JSONResponse({"error": "bad_request", "message": "svg or png"}, 404)
-        try:
-            sid = await self.store.session_for_code(code)
-            rec = await self.hub.session(sid) if sid else None
-        except StoreUnavailable as exc:
-            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
-        if rec is None:
-            return JSONResponse({"error": "unknown_session", "message": code}, 404)
+        rec = await self._session_by_code(code)
+        if isinstance(rec, Response):
+            return rec
         url = f"{self._base_url(request)}/j/{rec.code}"
         if corner is not None:
             if rec.board_of_corner(corner) is None:
@@ -278,8 +274,8 @@ class Server:
         return Response(qr.render(url, fmt), media_type=qr.MEDIA_TYPE[fmt],
                         headers={"cache-control": "public, max-age=3600"})
 
-    async def join(self, request: Request) -> Response:
-        code = normalise_code(request.path_params["code"])
+    async def _session_by_code(self, code: str) -> SessionRecord | Response:
+        """The session of a join code, or the JSON error response (404, or 503)."""
         try:
             sid = await self.store.session_for_code(code)
             rec = await self.hub.session(sid) if sid else None
@@ -288,6 +284,12 @@ class Server:
         if rec is None:
             return JSONResponse({"error": "unknown_session",
                                  "message": f"geen sessie met code {code}"}, 404)
+        return rec
+
+    async def join(self, request: Request) -> Response:
+        rec = await self._session_by_code(normalise_code(request.path_params["code"]))
+        if isinstance(rec, Response):
+            return rec
         token = self.signer.issue(rec.id, "participant", self.token_ttl)
         return JSONResponse({"session": rec.public(), "token": token, "role": "participant"})
 

@@ -197,29 +197,39 @@ def _notes_by_key(doc: Doc) -> dict[tuple[str, str], dict[str, Any]]:
     return out
 
 
+class Feedback:
+    """A note's cluster (title, merges followed) and its dots, read from the control board."""
+
+    def __init__(self, session: SessionRecord, states: Mapping[str, BoardState]) -> None:
+        control = states.get(session.control_id)
+        self.ctl = control.control if control is not None else None
+        self.dots: dict[str, int] = {}
+        for vote in (self.ctl.votes.values() if self.ctl else ()):
+            for casts in vote["casts"].values():
+                for key, n in casts.items():
+                    self.dots[key] = self.dots.get(key, 0) + n
+
+    def cluster(self, note: Any) -> str:
+        if self.ctl is None:
+            return ""
+        cid = self.ctl.resolve(note.cluster)
+        return "" if cid is None else str(self.ctl.clusters[cid]["title"] or cid)
+
+    def votes(self, board_id: str, note: Any) -> int:
+        return self.dots.get(f"{board_id}/{note.id}", 0)
+
+
 def _feedback(doc: Doc) -> tuple[dict[str, str | None], dict[str, int]]:
-    """Per ``<instrument>/<note>``: its cluster (title, merges followed) and its dots."""
-    session = doc["session"]
-    instrument = {b["id"]: b["instrument"] for b in session["boards"]}
-    control = next((b["state"].get("control") for b in doc["boards"]
-                    if "control" in b["state"]), None)
+    """Per ``<instrument>/<note>``: its cluster (None when in none) and its dots."""
+    session, states = parse(doc)
+    feedback = Feedback(session, states)
     clusters: dict[str, str | None] = {}
     dots: dict[str, int] = {}
-    if control is None:
-        return clusters, dots
-    ctl = Control.from_dict(control)
-    for board in doc["boards"]:
-        inst = instrument.get(board["id"])
-        for note in board["state"].get("notes", ()) if inst else ():
-            cid = ctl.resolve(note.get("cluster"))
-            clusters[f"{inst}/{note['id']}"] = (ctl.clusters[cid]["title"] or cid) if cid else None
-    for vote in ctl.votes.values():
-        for casts in vote["casts"].values():
-            for key, n in casts.items():
-                board_id, _, note_id = key.partition("/")
-                if board_id in instrument:
-                    k = f"{instrument[board_id]}/{note_id}"
-                    dots[k] = dots.get(k, 0) + n
+    for info in session.boards:
+        for note in states[info.id].notes.values():
+            key = f"{info.instrument}/{note.id}"
+            clusters[key] = feedback.cluster(note) or None
+            dots[key] = feedback.votes(info.id, note)
     return clusters, dots
 
 

@@ -105,28 +105,6 @@ def zone_order(session: SessionRecord, state: BoardState) -> list[str]:
     return zones
 
 
-class Feedback:
-    """A note's cluster (by title, merges followed) and its dots, from the control board."""
-
-    def __init__(self, session: SessionRecord, states: dict[str, BoardState]) -> None:
-        control = states.get(session.control_id)
-        self.ctl = control.control if control is not None else None
-        self.dots: dict[str, int] = {}
-        for vote in (self.ctl.votes.values() if self.ctl else ()):
-            for casts in vote["casts"].values():
-                for key, n in casts.items():
-                    self.dots[key] = self.dots.get(key, 0) + n
-
-    def cluster(self, note: Any) -> str:
-        if self.ctl is None:
-            return ""
-        cid = self.ctl.resolve(note.cluster)
-        return "" if cid is None else str(self.ctl.clusters[cid]["title"] or cid)
-
-    def votes(self, board_id: str, note: Any) -> int:
-        return self.dots.get(f"{board_id}/{note.id}", 0)
-
-
 def outline(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> list[Corner]:
     """Per instrument (in corner order) and per station or anchor, the notes of all documents."""
     cat = cat or catalog()
@@ -135,7 +113,7 @@ def outline(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> list[Cor
     for doc in docs:
         session, states = archive.parse(doc)
         label = session.title if many else ""
-        feedback = Feedback(session, states)
+        feedback = archive.Feedback(session, states)
         for info in session.boards:
             state = states[info.id]
             corner = corners.setdefault(info.instrument, Corner(info.instrument, info.title))
@@ -216,7 +194,7 @@ def to_csv(docs: Sequence[archive.Doc], cat: Catalog | None = None) -> str:
     for doc in docs:
         session, states = archive.parse(doc)
         snap = (doc.get("snapshot") or {}).get("name", "")
-        feedback = Feedback(session, states)
+        feedback = archive.Feedback(session, states)
         for info in session.boards:
             state = states[info.id]
             order = {z: i for i, z in enumerate(zone_order(session, state))}
