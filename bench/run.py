@@ -714,6 +714,27 @@ class Bench:
 
     # --- the whole run --------------------------------------------------------------------
 
+    def run_only(self, parts: list[str], peers_: list[str]) -> None:
+        """A few parts for a quick look while working (``--only``); no report is written."""
+        for name in peers_:
+            with self.target(name) as t:
+                if "idle" in parts:
+                    self.idle(t, [100, 300, 600])
+                if "one_board" in parts:
+                    self.one_board(t, [300])
+                if "mixed" in parts:
+                    self.ladders(t, 300, [27, 60, 90], [])
+                if "notes" in parts:
+                    self.ladders(t, 300, [], [16, 24, 32])
+                if "workshop" in parts:
+                    self.workshop(t, 300)
+                if "storm" in parts:
+                    self.storm(t, 300)
+        if "memprobe" in parts:
+            self.memprobe(300)
+        if "profile" in parts:
+            self.profile(300)
+
     def run(self) -> None:
         t_start = time.monotonic()
         quick = self.quick
@@ -780,7 +801,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="a reduced set, about two minutes")
     ap.add_argument("--report-only", action="store_true",
                     help="render the report from bench/out/results.json again")
+    ap.add_argument("--only", default="",
+                    help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, "
+                    "memprobe, profile) for a quick look, printed and kept in bench/out/ only")
+    ap.add_argument("--peers", default="vh_memory", help="comma-separated peers for --only")
     args = ap.parse_args(argv)
+    if args.only:
+        with tempfile.TemporaryDirectory(prefix="vh-bench-") as tmp:
+            bench = Bench(False, Path(tmp))
+            try:
+                bench.run_only(args.only.split(","), args.peers.split(","))
+            finally:
+                bench.sampler.close()
+                (OUT / "results-only.json").write_text(json.dumps(bench.results, indent=1))
+        return 0
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")
     OUT.mkdir(parents=True, exist_ok=True)
     results_path = OUT / ("results-quick.json" if quick else "results.json")

@@ -1,7 +1,7 @@
-"""The Starlette application: HTTP API, static client, and the websocket endpoint.
+"""The Starlette application (HTTP API, static client) and what websocket messages mean.
 
-This module is the only one that awaits a socket; the rules live in ``board``, ordering and
-fan-out in ``hub``.
+The websocket's bytes are ``wire``'s; the rules live in ``board``, ordering and fan-out in
+``hub``.
 """
 
 from __future__ import annotations
@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import socket
-import struct
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from dataclasses import replace
@@ -21,9 +19,8 @@ from urllib.parse import urlsplit
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
-from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from . import archive, archivist, protocol, qr, roles, suggest, templates
 from .archive_http import ArchiveAPI
@@ -32,7 +29,6 @@ from .board import Actor, BoardState
 from .config import Settings
 from .hub import Connection, Hub, Room, encode
 from .protocol import (
-    MAX_FRAME_BYTES,
     PROTOCOL_VERSION,
     Drag,
     Error,
@@ -47,15 +43,12 @@ from .protocol import (
     VoteCast,
     Welcome,
 )
-from .ratelimit import TokenBucket
 from .session import SessionRecord, new_session, normalise_code
 from .store import Store, StoreUnavailable, open_store
 
 log = logging.getLogger("vierhoeken.app")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-# R14: a cut connection gets this close code; the client reconnects and resumes.
-CLOSE_TOO_SLOW = 4008
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -74,22 +67,6 @@ SECURITY_HEADERS = [
 ]
 
 
-def abort_transport(websocket: WebSocket) -> None:
-    """Drop a websocket's TCP connection without flushing (uvicorn keeps the transport on the
-    protocol object whose bound ``send`` it handed to the app; SecurityHeaders kept it)."""
-    server_send = websocket.scope.get("vierhoeken.server_send")
-    protocol_ = getattr(server_send, "__self__", None)
-    transport = getattr(protocol_, "transport", None)
-    if callable(getattr(transport, "abort", None)):  # asyncio's or uvloop's transport
-        sock = transport.get_extra_info("socket")  # type: ignore[union-attr]
-        with contextlib.suppress(Exception):
-            # Linger 0: a reset frees the kernel's send buffer at once, not after retries.
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        transport.abort()  # type: ignore[union-attr]
-    else:
-        log.warning("cannot drop a stuck connection: no transport found")
-
-
 class SecurityHeaders:
     """Adds the security headers to every HTTP response (pure ASGI, so websockets pass)."""
 
@@ -98,8 +75,6 @@ class SecurityHeaders:
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
-            # The server's own send, before any wrapping: abort_transport needs its owner.
-            scope["vierhoeken.server_send"] = send
             await self.app(scope, receive, send)
             return
 
@@ -298,9 +273,8 @@ class Server:
 
     # --- websocket ----------------------------------------------------------------------------
 
-    def origin_allowed(self, websocket: WebSocket) -> bool:
+    def origin_allowed(self, origin: str | None, host: str) -> bool:
         """R4: browsers must come from our own origin or the allow-list."""
-        origin = websocket.headers.get("origin")
         if origin is None:
             return True  # not a browser; its token still decides what it may do
         origin = origin.rstrip("/")
@@ -309,71 +283,40 @@ class Server:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https"):
             return False
-        return parts.netloc == websocket.headers.get("host", "")
+        return parts.netloc == host
 
-    async def websocket(self, websocket: WebSocket) -> None:
-        if not self.origin_allowed(websocket):
-            await websocket.close(code=1008)
-            return
-        await websocket.accept()
-        conn = Connection(websocket.send_text)
+    def opened(self, conn: Connection) -> None:
+        """A websocket completed its handshake (server/wire.py)."""
         self.hub.attach(conn)
         if not self.hub.writable:
             conn.send(encode(protocol.Status(writable=False, reason="store_unavailable")))
-        tasks = [
-            asyncio.create_task(conn.write_loop()),
-            asyncio.create_task(self._read_loop(websocket, conn)),
-            asyncio.create_task(conn.cut_event.wait()),
-        ]
-        try:
-            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, OSError,
-                                         RuntimeError):
-                    await task
-            self.hub.drop(conn)
-        if conn.cut_reason is not None:
-            log.info("connection cut: %s", conn.cut_reason)
-            try:
-                await asyncio.wait_for(websocket.close(CLOSE_TOO_SLOW), 1.0)
-            except Exception:
-                # The peer does not read, so the close frame cannot even be written, and a
-                # graceful close would wait for its buffer forever (R14): drop the socket.
-                abort_transport(websocket)
 
-    async def _read_loop(self, websocket: WebSocket, conn: Connection) -> None:
-        bucket = TokenBucket()
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                return
-            data: str | bytes | None = message.get("text")
-            if data is None:
-                data = message.get("bytes") or b""
-            if len(data) > MAX_FRAME_BYTES:
-                # uvicorn's ws_max_size closes first; this guards other servers.
-                await websocket.close(1009)
-                return
-            if not bucket.take():
-                self._error(conn, "rate_limited", "te veel berichten; even rustig aan")
-                continue
-            frame = protocol.parse_client(data)
-            if isinstance(frame, Error):
-                conn.send(encode(frame))
-                continue
-            await self._handle(conn, frame)
+    def receive(self, conn: Connection, data: str) -> Awaitable[None] | None:
+        """One message from a client. What can be answered at once is (pings, drags on a
+        board the connection follows); the rest returns the work to await, which the wire
+        does in the order the messages came."""
+        frame = protocol.parse_client(data)
+        if isinstance(frame, Error):
+            conn.send(encode(frame))
+            return None
+        if isinstance(frame, Ping):
+            conn.send(encode(Pong(t=frame.t, server_time=time.time())))
+            return None
+        if isinstance(frame, Drag) and frame.board in conn.boards:
+            # Subscribed means the board is of this connection's session and loaded.
+            room = self.hub.rooms.get(frame.board)
+            grant = conn.grant
+            if room is not None and grant is not None:
+                if grant.can_write:
+                    room.drag(conn, frame.note, frame.x, frame.y)
+                return None
+        return self._handle(conn, frame)
 
     def _error(self, conn: Connection, code: ErrorCode, message: str,
                ref: str | None = None) -> None:
         conn.send(encode(Error(code=code, message=message, ref=ref)))
 
     async def _handle(self, conn: Connection, frame: Any) -> None:
-        if isinstance(frame, Ping):
-            conn.send(encode(Pong(t=frame.t, server_time=time.time())))
-            return
         if isinstance(frame, Hello):
             await self._hello(conn, frame)
             return
@@ -553,7 +496,10 @@ class Server:
         # Taken now, in the same step as the round change: a note stored a moment later
         # belongs to the next round and is not in it.
         now = archivist.capture_now(self.hub, session)
-        task = asyncio.create_task(self._auto_snapshot(session, name, now))
+        self.keep(asyncio.create_task(self._auto_snapshot(session, name, now)))
+
+    def keep(self, task: asyncio.Task[None]) -> None:
+        """A task of this server's own, cancelled when it stops."""
         self._background.add(task)
         task.add_done_callback(self._background.discard)
 
@@ -614,7 +560,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/api/templates.schema.json", server.template_schema),
         Route("/api/sessions", server.create_session, methods=["POST"]),
         Route("/api/join/{code}", server.join),
-        WebSocketRoute("/ws", server.websocket),
         Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
     ]
     app = Starlette(routes=routes, lifespan=server.lifespan)

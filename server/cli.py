@@ -15,23 +15,28 @@ from typing import Any
 import orjson
 import uvicorn
 
+from . import wire
 from .app import create_app
 from .config import Settings
 from .protocol import MAX_FRAME_BYTES
 from .store import Store, StoreUnavailable, open_store
 
+# Keepalive: every connection is pinged this often; one that has not answered by the next
+# ping is closed (1011).
+PING_INTERVAL_S = 20.0
+
 
 def uvicorn_config(settings: Settings) -> uvicorn.Config:
-    """The uvicorn settings the protocol relies on (R3: 64 KiB frames, no compression)."""
+    """The uvicorn settings the protocol relies on: HTTP goes to the Starlette app, websocket
+    upgrades to ``wire`` (R3: 64 KiB frames, no compression offered)."""
+    app = create_app(settings)
     return uvicorn.Config(
-        create_app(settings),
+        app,
         host=settings.host,
         port=settings.port,
-        ws="websockets-sansio",
+        ws=wire.bind(app.state.server, PING_INTERVAL_S),
         ws_max_size=MAX_FRAME_BYTES,
         ws_per_message_deflate=False,
-        ws_ping_interval=20.0,
-        ws_ping_timeout=20.0,
         lifespan="on",
         log_level="info",
         proxy_headers=True,

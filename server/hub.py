@@ -68,37 +68,80 @@ def encode(frame: Frame) -> str:
 
 
 class Connection:
-    """One websocket as the hub sees it: an identity and a bounded outbox."""
+    """One websocket as the hub sees it: an identity and a bounded outbox (R14).
 
-    def __init__(self, send: Callable[[str], Any], outbox: int = OUTBOX_FRAMES) -> None:
-        self._send = send
-        self.outbox: asyncio.Queue[str] = asyncio.Queue(maxsize=outbox)
+    A frame is written at once while the socket takes it. While the transport is paused (its
+    buffer is full because the peer reads slowly) frames wait in the outbox; a connection whose
+    outbox fills is cut, never waited for. Idle, a connection holds no task and no queue.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_on_cut",
+        "_write",
+        "actor",
+        "backlog",
+        "boards",
+        "cut_reason",
+        "grant",
+        "limit",
+        "paused",
+        "presence_sent",
+    )
+
+    def __init__(self, write: Callable[[str], object],
+                 on_cut: Callable[[str], object] | None = None,
+                 outbox: int = OUTBOX_FRAMES) -> None:
+        self._write = write
+        self._on_cut = on_cut
+        self.limit = outbox
+        self.backlog: deque[str] | None = None
+        self.paused = False
         self.grant: Grant | None = None
         self.actor: Actor | None = None
         self.boards: set[str] = set()
         self.cut_reason: str | None = None
-        self.cut_event = asyncio.Event()
         self.presence_sent: str | None = None
 
     def send(self, text: str, droppable: bool = False) -> None:
         if self.cut_reason is not None:
             return
-        if droppable and self.outbox.qsize() >= DRAG_DROP_AT:
+        backlog = self.backlog
+        if not self.paused and not backlog:
+            self._write(text)
             return
-        try:
-            self.outbox.put_nowait(text)
-        except asyncio.QueueFull:
+        if backlog is None:
+            backlog = self.backlog = deque()
+        if droppable and len(backlog) >= DRAG_DROP_AT:
+            return
+        if len(backlog) >= self.limit:
             self.cut("outbox full: the client does not read fast enough")
+            return
+        backlog.append(text)
+
+    def pause(self) -> None:
+        """The transport's buffer is full: hold frames in the outbox."""
+        self.paused = True
+
+    def resume(self) -> None:
+        """The transport drained: write what waited, until it is full again."""
+        self.paused = False
+        backlog = self.backlog
+        while backlog and not self.paused and self.cut_reason is None:
+            self._write(backlog.popleft())
+        if not backlog:
+            self.backlog = None
+
+    @property
+    def waiting(self) -> int:
+        return len(self.backlog) if self.backlog else 0
 
     def cut(self, reason: str) -> None:
         if self.cut_reason is None:
             self.cut_reason = reason
-            self.cut_event.set()
-
-    async def write_loop(self) -> None:
-        while True:
-            text = await self.outbox.get()
-            await self._send(text)
+            self.backlog = None
+            if self._on_cut is not None:
+                self._on_cut(reason)
 
 
 @dataclass

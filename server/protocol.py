@@ -447,6 +447,7 @@ ErrorCode = Literal[
     "text_too_long",
     "rate_limited",
     "store_unavailable",
+    "server_error",
 ]
 
 

@@ -27,17 +27,11 @@ async def setup() -> tuple[Hub, Room]:
 async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
     hub, room = await setup()
     received: list[str] = []
-
-    async def fast(text: str) -> None:
-        received.append(text)
-
-    async def stuck(text: str) -> None:
-        await asyncio.Event().wait()  # the peer's receive window stays shut
-
-    healthy, frozen = Connection(fast), Connection(stuck)
-    tasks = [asyncio.create_task(c.write_loop()) for c in (healthy, frozen)]
+    cuts: list[str] = []
+    healthy, frozen = Connection(received.append), Connection(lambda t: None, cuts.append)
     room.subscribe(healthy, None, 0)
     room.subscribe(frozen, None, 0)
+    frozen.pause()  # its transport is full: the peer's receive window stays shut
     n = OUTBOX_FRAMES + 200
     futures = [
         room.submit(f"o{i}", BOARD_OP.validate_python(
@@ -47,46 +41,73 @@ async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
     ]
     done = await asyncio.wait_for(asyncio.gather(*futures), 10)
     assert [seq for seq, _ in done] == list(range(1, n + 1))
-    assert frozen.cut_reason is not None and frozen.cut_event.is_set()
+    assert frozen.cut_reason is not None and len(cuts) == 1
+    assert frozen.waiting == 0  # what waited is freed at the cut
     assert healthy.cut_reason is None
-    await asyncio.sleep(0.05)
     events = [json.loads(t) for t in received if '"event"' in t]
     assert [e["seq"] for e in events] == list(range(1, n + 1))
-    for t in tasks:
-        t.cancel()
+    await hub.close()
+
+
+async def test_R14_a_paused_connection_gets_its_backlog_in_order_on_resume() -> None:
+    hub, room = await setup()
+    received: list[str] = []
+    conn = Connection(received.append)
+    room.subscribe(conn, None, 0)
+    received.clear()
+    conn.pause()
+    for i in range(10):
+        await room.submit(f"o{i}", BOARD_OP.validate_python(
+            {"kind": "note.add", "note": f"n{i}", "zone": "tips"}), ACTOR, 1)
+    assert received == [] and conn.waiting == 10
+    conn.resume()
+    assert [json.loads(t)["seq"] for t in received] == list(range(1, 11))
+    assert conn.waiting == 0
     await hub.close()
 
 
 async def test_R14_event_is_encoded_once_for_all_receivers() -> None:
     hub, room = await setup()
-    conns = [Connection(lambda t: asyncio.sleep(0)) for _ in range(3)]
+    sinks: list[list[str]] = [[], [], []]
+    conns = [Connection(sink.append) for sink in sinks]
     for c in conns:
         room.subscribe(c, None, 0)
-        while not c.outbox.empty():
-            c.outbox.get_nowait()
+    for sink in sinks:
+        sink.clear()
     await room.submit("o1", BOARD_OP.validate_python(
         {"kind": "note.add", "note": "n1", "zone": "tips"}), ACTOR, 1)
-    texts = [c.outbox.get_nowait() for c in conns]
+    texts = [sink[0] for sink in sinks]
     assert texts[0] is texts[1] is texts[2]  # one string object, not three encodings
     await hub.close()
 
 
+async def test_R14_a_frame_is_framed_once_for_all_receivers() -> None:
+    from server.wire import _framed, frame_text
+
+    text = '{"type":"pong"}' * 20
+    assert _framed(text) is _framed(text)
+    assert frame_text(text) == _framed(text)
+    for n in (0, 125, 126, 65535, 65536):
+        data = frame_text("a" * n)
+        assert data[0] == 0x81 and data.endswith(b"a" * n) and len(data) - n in (2, 4, 10)
+
+
 async def test_R9_drags_are_coalesced_per_note_per_tick() -> None:
     hub, room = await setup()
-    mover, watcher = Connection(lambda t: asyncio.sleep(0)), Connection(lambda t: asyncio.sleep(0))
+    frames: list[str] = []
+    mover, watcher = Connection(lambda t: None), Connection(frames.append)
     mover.actor = ACTOR
     room.subscribe(watcher, None, 0)
     await room.submit("o1", BOARD_OP.validate_python(
         {"kind": "note.add", "note": "n1", "zone": "tips"}), ACTOR, 1)
-    while not watcher.outbox.empty():
-        watcher.outbox.get_nowait()
+    frames.clear()
     for i in range(100):
         room.drag(mover, "n1", float(i), float(i))
     room.drag(mover, "ghost", 1.0, 1.0)  # unknown notes are ignored
     await asyncio.sleep(0.1)
-    frames = [json.loads(watcher.outbox.get_nowait()) for _ in range(watcher.outbox.qsize())]
-    assert len(frames) == 1
-    assert frames[0]["moves"] == [{"note": "n1", "x": 99.0, "y": 99.0, "by": "p1"}]
+    moves = [json.loads(t) for t in frames]
+    assert len(moves) == 1
+    assert moves[0]["moves"] == [{"note": "n1", "x": 99.0, "y": 99.0, "by": "p1"}]
     await hub.close()
 
 
