@@ -171,7 +171,9 @@ class Room:
         self._flusher: asyncio.Task[None] | None = None
         self._follower: asyncio.Task[None] | None = None
         self._drags: dict[str, dict[str, Any]] = {}
+        self._drags_here: dict[str, dict[str, Any]] = {}  # of them, from this process's clients
         self._drag_timer: asyncio.TimerHandle | None = None
+        self._drag_sent = 0.0
         self._state_cache: tuple[int, str] | None = None
         self._public_cache: tuple[int, str] | None = None  # without the trash
         self._snapshot_seq = state.seq
@@ -427,19 +429,47 @@ class Room:
     def drag(self, conn: Connection, note: str, x: float, y: float) -> None:
         if note not in self.state.notes or conn.actor is None:
             return
-        self._drags[note] = {"note": note, "x": x, "y": y, "by": conn.actor.participant}
-        if self._drag_timer is None:
-            loop = asyncio.get_running_loop()
-            self._drag_timer = loop.call_later(DRAG_TICK_S, self._flush_drags)
+        move = {"note": note, "x": x, "y": y, "by": conn.actor.participant}
+        self._drags[note] = move
+        if self.store.shared:
+            self._drags_here[note] = move
+        self._schedule_drags()
+
+    def remote_drags(self, moves: list[dict[str, Any]]) -> None:
+        """Drags another process published (shared stores): sent with this tick's own."""
+        for move in moves:
+            try:
+                note, x, y, by = move["note"], float(move["x"]), float(move["y"]), str(move["by"])
+            except (KeyError, TypeError, ValueError):
+                continue
+            if isinstance(note, str) and note in self.state.notes:
+                self._drags[note] = {"note": note, "x": x, "y": y, "by": by}
+        self._schedule_drags()
+
+    def _schedule_drags(self) -> None:
+        """R9: at most one drag frame per tick. The first drag after a quiet tick goes at
+        once; what follows within the tick is coalesced and sent when the tick ends."""
+        if self._drag_timer is not None:
+            return
+        loop = asyncio.get_running_loop()
+        wait = self._drag_sent + DRAG_TICK_S - loop.time()
+        if wait <= 0:
+            self._flush_drags()
+        else:
+            self._drag_timer = loop.call_later(wait, self._flush_drags)
 
     def _flush_drags(self) -> None:
         self._drag_timer = None
         if not self._drags:
             return
+        self._drag_sent = asyncio.get_running_loop().time()
         moves, self._drags = list(self._drags.values()), {}
         text = encode(DragMoves(board=self.board_id, moves=moves))
         for conn in self.subscribers:
             conn.send(text, droppable=True)
+        if self._drags_here:
+            here, self._drags_here = list(self._drags_here.values()), {}
+            self.hub.publish_drags(self.board_id, here)
 
     async def close(self) -> None:
         if self._drag_timer is not None:
@@ -464,6 +494,9 @@ class Hub:
         self._prober: asyncio.Task[None] | None = None
         self.node = secrets.token_hex(4)
         self._presence: asyncio.Task[None] | None = None
+        self._drag_feed: asyncio.Task[None] | None = None
+        self._drag_out: asyncio.Task[None] | None = None
+        self._drag_queue: list[tuple[str, str]] = []
 
     async def session(self, session_id: str) -> SessionRecord | None:
         rec = self._sessions.get(session_id)
@@ -496,7 +529,50 @@ class Hub:
         finally:
             self._loading.pop(board_id, None)
         self.rooms[board_id] = room
+        self.start_drag_feed()
         return room
+
+    # --- drags between processes (R9) ------------------------------------------------------
+
+    def publish_drags(self, board_id: str, moves: list[dict[str, Any]]) -> None:
+        """Hand this tick's own drags of a board to the other processes; never waits, and a
+        tick that cannot be published is dropped (the final position is an op anyway)."""
+        self._drag_queue.append((board_id, orjson.dumps({"node": self.node,
+                                                         "moves": moves}).decode()))
+        if len(self._drag_queue) > 1000:
+            del self._drag_queue[:500]
+        if self._drag_out is None or self._drag_out.done():
+            self._drag_out = asyncio.create_task(self._publish_drags())
+
+    async def _publish_drags(self) -> None:
+        while self._drag_queue:
+            board_id, data = self._drag_queue.pop(0)
+            try:
+                await self.store.publish_drags(board_id, data)
+            except StoreUnavailable:
+                self._drag_queue.clear()
+
+    async def _follow_drags(self) -> None:
+        """Apply what other processes publish to the rooms this process has."""
+        while True:
+            try:
+                async for board_id, data in self.store.drag_feed():
+                    room = self.rooms.get(board_id)
+                    if room is None:
+                        continue
+                    try:
+                        msg = orjson.loads(data)
+                    except orjson.JSONDecodeError:
+                        continue
+                    if msg.get("node") != self.node and isinstance(msg.get("moves"), list):
+                        room.remote_drags(msg["moves"])
+                return  # the store closed
+            except StoreUnavailable:
+                await asyncio.sleep(0.5)
+
+    def start_drag_feed(self) -> None:
+        if self.store.shared and (self._drag_feed is None or self._drag_feed.done()):
+            self._drag_feed = asyncio.create_task(self._follow_drags())
 
     def control_of(self, session_id: str) -> Control | None:
         """The control state of a session, when its control board is loaded here."""
@@ -618,7 +694,7 @@ class Hub:
                 room.unsubscribe(conn)
 
     async def close(self) -> None:
-        for task in (self._prober, self._presence):
+        for task in (self._prober, self._presence, self._drag_feed, self._drag_out):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -307,3 +307,41 @@ async def test_R20_R23_round_and_presence_across_processes(cluster: Cluster) -> 
     assert fac.notes(matrix)["n1"]["round"] == 2 and fac.notes(matrix)["n1"]["group"] == "Groep 2"
     await p.close()
     await fac.close()
+
+
+async def test_R9_drags_reach_clients_on_the_other_process(cluster: Cluster) -> None:
+    """A note dragged by a client of process 0 moves live for a client of process 1 (through
+    Redis pub/sub, not the log), coalesced per tick on both sides."""
+    made = await new_session(cluster.base(0))
+    board = made["session"]["boards"][0]["id"]
+    mover = await participant(cluster.base(0), made["code"], "Mover")
+    watcher = await participant(cluster.base(1), made["code"], "Kijker")
+    local = await participant(cluster.base(0), made["code"], "Buur")
+    for c in (mover, watcher, local):
+        await c.subscribe(board)
+    assert (await mover.op(board, {"kind": "note.add", "note": "n1", "zone": "tips"}))[
+        "result"] == "applied"
+    await watcher.wait_seq(board, 1)
+    # The watcher's process subscribes to the drag feed when it loads the board; the first
+    # positions may come before that feed is listening, so drag until one arrives.
+    got: dict[str, Any] | None = None
+    for i in range(1, 200):
+        await mover.send({"type": "drag", "board": board, "note": "n1", "x": float(i),
+                          "y": float(i)})
+        await asyncio.sleep(0.01)
+        got = next((f for f in watcher.frames if f["type"] == "drag"), None)
+        if got is not None:
+            break
+    assert got is not None, "no drag crossed the processes"
+    assert got["board"] == board and got["moves"][0]["note"] == "n1"
+    assert got["moves"][0]["by"]  # who drags, as on one process
+    # Drags only go forward for every watcher, and the last position arrives on both sides.
+    await mover.send({"type": "drag", "board": board, "note": "n1", "x": 500.0, "y": 400.0})
+    for c in (watcher, local):
+        last = await c.wait_for(lambda f: f["type"] == "drag" and any(
+            m["x"] == 500.0 for m in f["moves"]), timeout=5)
+        assert last["moves"][-1]["y"] == 400.0
+        xs = [m["x"] for f in c.frames if f["type"] == "drag" for m in f["moves"]]
+        assert xs == sorted(xs)
+    for c in (mover, watcher, local):
+        await c.close()

@@ -9,7 +9,7 @@ interprets an op, a session record or an archive.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
 
@@ -170,3 +170,16 @@ class Store(ABC):
     async def get_presence(self, session_id: str) -> dict[str, str]:
         """Every live process's published people of a session, by process id."""
         return {}
+
+    # --- drags (ephemeral, never logged) ----------------------------------------------------
+
+    async def publish_drags(self, board_id: str, data: str) -> None:  # noqa: B027
+        """Tell the other processes of a shared store where notes of a board are being dragged
+        (R9). A single-process store has nobody to tell."""
+
+    async def drag_feed(self) -> AsyncIterator[tuple[str, str]]:
+        """What the other processes publish with ``publish_drags``: (board id, data), until
+        the store closes. Raises ``StoreUnavailable`` when the feed breaks."""
+        return
+        yield  # an async generator that yields nothing
+

@@ -32,7 +32,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -47,6 +47,8 @@ log = logging.getLogger("vierhoeken.store.redis")
 
 FORMAT_KEY = "vh:format"
 FORMAT = "1"
+# Pub/sub channel prefix of drag positions (R9): presence between processes, never stored.
+DRAG_CHANNEL = "vh:drag:"
 
 # One batch, in order: create the epoch if missing; refuse when the caller knew another epoch
 # (the log was lost: its seqs would be reused); then per draft a known op id answers its first
@@ -493,3 +495,30 @@ class RedisStore(Store):
             if isinstance(item, dict) and float(item.get("until", 0)) >= now:
                 out[str(_text(k))] = str(item.get("people", "[]"))
         return out
+
+    # --- drags --------------------------------------------------------------------------------
+
+    async def publish_drags(self, board_id: str, data: str) -> None:
+        r = self._r()
+        with self._guard():
+            await r.publish(f"{DRAG_CHANNEL}{board_id}", data)
+
+    async def drag_feed(self) -> AsyncIterator[tuple[str, str]]:
+        b = self._blocking
+        if b is None:
+            raise StoreUnavailable("the redis store is not open")
+        pubsub = b.pubsub(ignore_subscribe_messages=True)
+        try:
+            with self._guard():
+                await pubsub.psubscribe(f"{DRAG_CHANNEL}*")
+            while True:
+                with self._guard():
+                    msg = await pubsub.get_message(timeout=1.0)
+                if msg is None or msg.get("type") != "pmessage":
+                    continue
+                channel = _text(msg["channel"]) or ""
+                yield channel[len(DRAG_CHANNEL):], _text(msg["data"]) or ""
+        finally:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()  # type: ignore[no-untyped-call]
+
