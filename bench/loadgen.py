@@ -55,7 +55,7 @@ ZONES = ["relevantie", "toepasbaarheid", "tips"]
 # Parsed frames by their bytes: a broadcast frame is parsed once for all receivers.
 CACHE: dict[bytes, tuple[Any, ...]] = {}
 FRAME_ID = 0
-LAST_DRAG: dict[tuple[str, int, int], int] = {}
+LAST_DRAG: dict[tuple[str, int, int, int], int] = {}
 
 
 def cache(payload: bytes, hit: tuple[Any, ...]) -> None:
@@ -306,7 +306,9 @@ class VhClient(Client):
                     continue
                 w, k, p = int(note[1:]), int(m["x"]), int(m["y"])
                 ph = phases[p]
-                key = (f["board"], w, p)
+                # Per server process: with two, a receiver on the writer's own process sees a
+                # position before one on the other process does, and both must only go forward.
+                key = (f["board"], w, p, self.server)
                 if k <= LAST_DRAG.get(key, -1):
                     ph.reorders += 1  # the server sent an older position than before
                 LAST_DRAG[key] = k

@@ -22,28 +22,25 @@ PACKAGES = [
 
 # Functions the report's reading of the profile refers to: (name, where it is defined).
 NAMED = {
-    "hub.Connection.write_loop": ("write_loop", "server/hub.py"),
     "hub.Connection.send": ("send", "server/hub.py"),
-    "starlette WebSocket.send_text": ("send_text", "starlette/websockets.py"),
-    "starlette exception-handler send wrapper": ("sender", "starlette/_exception_handler.py"),
-    "uvicorn sans-io send": ("send", "uvicorn/protocols/websockets/websockets_sansio_impl.py"),
-    "websockets Protocol.send_text": ("send_text", "websockets/protocol.py"),
-    "websockets frame serialize": ("serialize", "websockets/frames.py"),
+    "wire.Wire._write": ("_write", "server/wire.py"),
+    "wire frame cache": ("__call__", "server/wire.py"),
+    "wire.Wire.data_received": ("data_received", "server/wire.py"),
+    "wire.Wire._message": ("_message", "server/wire.py"),
+    "websockets parser": ("parse", "websockets/protocol.py"),
     "hub.Room._flush": ("_flush", "server/hub.py"),
     "hub.Room._apply": ("_apply", "server/hub.py"),
     "hub.Room._fan_out": ("_fan_out", "server/hub.py"),
     "hub.Room._flush_drags": ("_flush_drags", "server/hub.py"),
     "hub.Room._snapshot": ("_snapshot", "server/hub.py"),
     "hub.encode": ("encode", "server/hub.py"),
-    "app._read_loop": ("_read_loop", "server/app.py"),
+    "app.Server.receive": ("receive", "server/app.py"),
     "app._handle": ("_handle", "server/app.py"),
     "app._op": ("_op", "server/app.py"),
     "protocol.parse_client": ("parse_client", "server/protocol.py"),
     "board.apply": ("apply", "server/board.py"),
     "dataclasses.asdict": ("asdict", "dataclasses.py"),
     "hub.Hub.presence_tick": ("presence_tick", "server/hub.py"),
-    "uvicorn data_received": ("data_received",
-                              "uvicorn/protocols/websockets/websockets_sansio_impl.py"),
 }
 
 

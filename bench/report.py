@@ -554,44 +554,25 @@ def hotspots_md(results: dict[str, Any]) -> str:
 
     if profs:
         out.append(
-            "1. **The per-receiver send path is the server's cost.** For every frame to every "
-            "receiver, `Connection.write_loop` (server/hub.py) takes it off an `asyncio.Queue` and "
-            "awaits Starlette's `WebSocket.send_text`, which goes through Starlette's "
-            "exception-handler `sender` wrapper into uvicorn's sans-io `send` (it awaits "
-            "`writable`, then `websockets` builds the frame: `Protocol.send_text`, `serialize`) "
-            "and `transport.write`. `write_loop` and what it calls: "
-            f"{n('hub.Connection.write_loop')}"
-            f" of the server's CPU with notes and drags, {n('hub.Connection.write_loop', 'notes')} "
-            f"with notes only; uvicorn's `send` alone {n('uvicorn sans-io send')} / "
-            f"{n('uvicorn sans-io send', 'notes')} (own time "
-            f"{n('uvicorn sans-io send', 'mixed', 'own_pct')}"
-            f" / {n('uvicorn sans-io send', 'notes', 'own_pct')}), the `asyncio.Queue` methods "
-            f"{n('asyncio.Queue (all methods, own)')} / "
-            f"{n('asyncio.Queue (all methods, own)', 'notes')}"
-            " own time. By package (own time, notes only): uvicorn "
-            f"{pkg('uvicorn', 'notes')}, asyncio {pkg('asyncio', 'notes')}, starlette "
-            f"{pkg('starlette', 'notes')}, websockets {pkg('websockets', 'notes')} — against "
-            f"this project's code {pkg('server (this project)', 'notes')} and pydantic "
-            f"{pkg('pydantic', 'notes')}. `Room._flush` (store, apply, encode, fan out) is "
-            f"{n('hub.Room._flush', 'notes')} cumulative, of which `_fan_out` — putting the "
-            f"encoded frame into 300 outboxes — is {n('hub.Room._fan_out', 'notes')}; reading "
-            f"and parsing frames (`_read_loop`) {n('app._read_loop', 'notes')}. So the rules, "
-            "pydantic and the store are not where the time goes; frames per receiver are. "
-            "(uvloop's transport is Cython, which cProfile does not see: the `write()` system "
-            "call for every frame to every receiver is counted in uvicorn's `send` own time.) "
-            "What would help, biggest first:\n"
-            "   - *Fewer frames*: fan out the events of one stored batch (`Room._flush` already "
-            "stores up to 256 ops per transaction) as one frame, encoded once for all "
-            "subscribers, as drags already are per tick. At load the cost is per frame, not "
-            "per event, so this divides the send path by the batch size; at low load a batch "
-            "is one event and nothing changes.\n"
-            "   - *Fewer layers per frame*: serve `/ws` with a plain ASGI callable (no Starlette "
-            "`WebSocket` state checks, no exception-handler wrapper around every `send`): the "
-            "Starlette share above.\n"
-            "   - *No queue and task hop when the socket is writable*: keep frames in a "
-            "`collections.deque` and write at once when the connection is not paused; only a "
-            "backlog needs the writer task. The relay on Starlette (peer 2) has neither queue "
-            "nor task and is the floor of this stack.\n")
+            "1. **Frames to receivers are the server's cost, and they are now one write "
+            "each.** Every event is JSON-encoded once (`hub.encode`), framed once for all "
+            "receivers (`wire` frame cache) and written straight to each receiver's transport "
+            "(`Wire._write`); there is no queue, task or ASGI layer per frame any more "
+            "(server/wire.py). `Connection.send` and what it calls: "
+            f"{n('hub.Connection.send')} of the server's CPU with notes and drags, "
+            f"{n('hub.Connection.send', 'notes')} with notes only, nearly all of it the own time "
+            f"of `Wire._write` ({n('wire.Wire._write', 'mixed', 'own_pct')} / "
+            f"{n('wire.Wire._write', 'notes', 'own_pct')}) — that is the `write()` system call "
+            "inside uvloop's Cython transport, which cProfile cannot see into; the frame cache "
+            f"costs {n('wire frame cache', 'notes')}. Reading and parsing what clients send "
+            f"(`Wire.data_received`, the `websockets` parser, `Server.receive`): "
+            f"{n('wire.Wire.data_received')} / {n('wire.Wire.data_received', 'notes')}; "
+            f"pydantic {pkg('pydantic', 'notes')} and the rules (`board.apply`) "
+            f"{n('board.apply', 'notes')}. (Time cProfile books on a long-lived coroutine such "
+            "as the app's `lifespan` is the event loop's own work under it — epoll and "
+            "uvloop's callbacks — not that function's.) What would still help: one write per "
+            "receiver per stored batch (`transport.writelines` of the batch's frames) instead "
+            "of one per event, once batches grow under load.\n")
     enc = results.get("state_encode")
     if enc:
         top = enc["profile"][:3]
@@ -627,43 +608,48 @@ def hotspots_md(results: dict[str, Any]) -> str:
         def slope(name: str) -> str:
             v = idle.get(name, {}).get("slope_kib")
             return "–" if v is None else f"{v:.1f} KiB"
+        ours = [r for r in mem["by_file"] if r["file"].startswith("server/")]
         out.append(
             f"3. **Memory per idle connection**: {slope('vh_memory')} for this server, "
-            f"{slope('relay_starlette')} for the bare relay on the same Starlette/uvicorn stack, "
-            f"{slope('relay_ws')} for the relay on `websockets` alone, {slope('yws')} for "
-            "y-websocket. The stack by itself is above 20 KiB, so the target needs both less "
-            "stack and less per-connection state of our own. tracemalloc "
-            f"({f(mem['traced_kib_per_conn'])} KiB of Python objects per connection) shows "
-            "what is ours: an `asyncio.Queue` (three deques) and an `asyncio.Event` per "
-            "`Connection` (server/hub.py) at about 0.74 KiB per empty deque, three tasks per "
-            "connection in `Server.websocket` (server/app.py: `write_loop`, `_read_loop`, "
-            "`cut_event.wait`) plus `asyncio.wait`. One task per connection (reading, with "
-            "writes done inline as above) and one deque for the outbox would save several KiB; "
-            "uvicorn keeps its own queue and events per connection besides.\n")
+            f"{slope('relay_starlette')} for the bare relay on Starlette/uvicorn's own websocket "
+            f"protocol, {slope('relay_ws')} for the relay on `websockets` alone, "
+            f"{slope('yws')} for y-websocket. An idle connection here is a `Wire` (uvicorn's "
+            "protocol object, server/wire.py), its `websockets` parser and a `Connection` "
+            "(server/hub.py, with `__slots__`): no task, queue or event; the outbox exists "
+            "only while a transport is paused, and one task pings every connection. "
+            f"tracemalloc: {f(mem['traced_kib_per_conn'])} KiB of Python objects per "
+            "connection, of which this project's files "
+            + ", ".join(f"`{r['file']}` {r['kib_per_conn']:.2f} KiB" for r in ours[:4])
+            + "; the rest is the parser, the transport and the handshake's headers.\n")
     one = [r for r in runs(results, "one_board") if r["target"] == "vh_memory"]
     if one:
         drag50 = one[0]["latency_by_kind"].get("drag", {})
+        add50 = one[0]["latency_by_kind"].get("add", {})
         out.append(
-            f"4. **Drag latency has a floor of one tick.** Even with {one[0]['n_clients']} "
-            f"clients a drag arrives after p50 {f(drag50.get('p50'))} ms, p99 "
-            f"{f(drag50.get('p99'))} ms: `Room.drag` arms a 33 ms timer on the first drag "
-            "after a flush and sends when it fires (trailing edge), so every position waits "
-            "up to a whole tick. This is what sets the workshop p99. Sending at once when the "
-            "last flush is older than a tick, and only coalescing within the tick after it "
-            "(leading edge), keeps the 30 Hz cap of R9 and cuts the wait at low load to "
-            "nothing.\n")
+            f"4. **Drags wait at most one tick, and only under load.** With "
+            f"{one[0]['n_clients']} clients a drag arrives after p50 {f(drag50.get('p50'))} ms, "
+            f"p99 {f(drag50.get('p99'))} ms (a note.add: p99 {f(add50.get('p99'))} ms). "
+            "`Room.drag` sends the first position after a quiet tick at once and coalesces "
+            "what follows within that tick (R9, 33 ms): a lone drag does not wait, a board "
+            "full of dragging hands gets at most 30 drag frames a second. Under load most "
+            "positions fall inside a tick, so the drag p99 approaches one tick by design.\n")
     r2 = [r for r in runs(results, "one_board") if r["target"] == "vh_redis2"]
     if r2:
         cats = r2[-1]["latency_by_cat"]
-        if any(k.startswith("drag.same") for k in cats) and not any(
-                k.startswith("drag.cross") for k in cats):
+        same, cross = cats.get("drag.same", {}), cats.get("drag.cross", {})
+        if cross.get("n"):
+            out.append(
+                "5. **With Redis, drags cross processes by pub/sub.** Each process publishes "
+                "its own clients' positions once per tick on a channel of the board "
+                "(`vh:drag:<board>`, not stored); the others fold them into their next tick. "
+                f"Drag p99 to receivers on the writer's process {f(same.get('p99'))} ms, on the "
+                f"other process {f(cross.get('p99'))} ms ({cross.get('n', 0)} deliveries across "
+                "processes).\n")
+        elif same.get("n"):
             out.append(
                 "5. **With Redis, drags do not cross processes.** With two processes, no "
                 "receiver got a single drag from a writer on the other process (drag "
-                "deliveries: same process only). `Room.drag` coalesces and sends to this "
-                "process's subscribers only; nothing goes through the store. People on the "
-                "other process see a note jump when the final `note.move` arrives. A Redis "
-                "pub/sub channel per board for drag ticks (not stored) would close this.\n")
+                "deliveries: same process only).\n")
     ren = [r for r in results["render"] if r.get("profile")]
     if ren:
         pr = ren[0]["profile"]
@@ -687,9 +673,10 @@ def hotspots_md(results: dict[str, Any]) -> str:
                "density. "
                if any("projector.js" in x["function"] and x["pct"] > 20 for x in pr["top_self"])
                else "")
-            + "For the cards themselves: building a station's cards into a `DocumentFragment` "
-            "(or the first screenful first and the rest in idle time) and `content-visibility: "
-            "auto` on stations are the usual remedies.\n")
+            + ("For the cards themselves: building a station's cards into a `DocumentFragment` "
+               "(or the first screenful first and the rest in idle time) and "
+               "`content-visibility: auto` on stations are the usual remedies."
+               if ren[0]["median_ms"] > 1000 else "Within the 1 s target.") + "\n")
     return "\n".join(out)
 
 
