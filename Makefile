@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: run test check unit system-deps a11y-deps reliability soak bench clean
+.PHONY: run test check unit system-deps a11y-deps reliability soak bench clean autobahn
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "vierhoeken needs Python >= 3.11 (found " + sys.version.split()[0] + ")")'
@@ -41,6 +41,12 @@ reliability: $(STAMP) system-deps
 soak: $(STAMP) system-deps
 	VH_SOAK=1 VH_FIGURES=.reliability.json $(BIN)/pytest -m reliability
 	$(BIN)/python tests/figures.py render .reliability.json docs/RELIABILITY.md
+
+# The Autobahn|Testsuite fuzzing client against the websocket stack (a few minutes), written to
+# docs/autobahn-summary.json and docs/RELIABILITY.md. wstest needs Python 2.7 (PYTHON2, python2.7
+# or pyenv's 2.7.18); it goes into .autobahn/. See tests/autobahn/README.md.
+autobahn: $(STAMP)
+	$(BIN)/python tests/autobahn/run
 
 # Load, latency and memory of this server beside a raw Python relay and y-websocket, written to
 # docs/PERFORMANCE.md and docs/performance-p99.png (about 15 minutes). QUICK=1: a reduced set in

@@ -34,7 +34,7 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
         app,
         host=settings.host,
         port=settings.port,
-        ws=wire.bind(app.state.server, PING_INTERVAL_S),
+        ws=wire.bind(app.state.server, PING_INTERVAL_S, echo=settings.conformance),
         ws_max_size=MAX_FRAME_BYTES,
         ws_per_message_deflate=False,
         lifespan="on",

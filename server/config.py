@@ -24,6 +24,8 @@ class Settings:
     #: Sessions (with their snapshots) older than this many days are deleted; 0 keeps them.
     retention_days: int = 0
     data_dir: Path = field(default_factory=lambda: Path("data"))
+    #: Serve ``/ws-echo`` for websocket conformance testing (Autobahn, tests/autobahn/).
+    conformance: bool = False
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -40,6 +42,7 @@ class Settings:
             token_days=int(e.get("TOKEN_DAYS", cls.token_days)),
             retention_days=int(e.get("RETENTION_DAYS", cls.retention_days)),
             data_dir=Path(e.get("DATA_DIR", "data")),
+            conformance=e.get("VH_CONFORMANCE", "") not in ("", "0"),
         )
 
     def signing_key(self) -> bytes:

@@ -42,6 +42,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("vierhoeken.wire")
 
 WS_PATH = "/ws"
+# Only with VH_CONFORMANCE=1: the same wire, echoing every message (Autobahn's fuzzing client
+# tests an echo server; see tests/autobahn/). Not part of the protocol.
+ECHO_PATH = "/ws-echo"
 # R14: a cut connection gets this close code; the client reconnects and resumes.
 CLOSE_TOO_SLOW = 4008
 # After our close frame, how long the peer has to answer before the socket is dropped.
@@ -59,6 +62,17 @@ def frame_text(text: str) -> bytes:
     if n < 65536:
         return struct.pack("!BBH", 0x81, 126, n) + payload
     return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+class _Parser(ServerProtocol):
+    """``websockets``' server protocol, except that a close frame in the middle of a
+    fragmented message closes normally (RFC 6455 §5.4 lets control frames come between
+    fragments; the unfinished message is dropped) instead of failing with 1002."""
+
+    def recv_frame(self, frame: Frame) -> None:
+        if frame.opcode is Opcode.CLOSE:
+            self.current_size = None
+        super().recv_frame(frame)
 
 
 class _FrameCache:
@@ -87,6 +101,7 @@ class Wire(asyncio.Protocol):
     live: ClassVar[set[Wire]]
     keepalive: ClassVar[asyncio.Task[None] | None]
     ping_interval: ClassVar[float | None]
+    echo_enabled: ClassVar[bool]
 
     __slots__ = (
         "awaiting_pong",
@@ -94,7 +109,9 @@ class Wire(asyncio.Protocol):
         "close_timer",
         "conn",
         "connections",
+        "echo",
         "fragments",
+        "fragments_binary",
         "inbox",
         "reading",
         "transport",
@@ -104,7 +121,7 @@ class Wire(asyncio.Protocol):
 
     def __init__(self, config: Any, server_state: Any, app_state: Any = None,
                  _loop: Any = None) -> None:
-        self.ws = ServerProtocol(max_size=config.ws_max_size, logger=log)
+        self.ws = _Parser(max_size=config.ws_max_size, logger=log)
         self.connections: set[Any] = server_state.connections
         self.transport: asyncio.Transport | None = None
         self.conn: Connection | None = None
@@ -113,6 +130,8 @@ class Wire(asyncio.Protocol):
         self.worker: asyncio.Task[None] | None = None
         self.reading = True
         self.fragments: list[bytes] | None = None
+        self.fragments_binary = False
+        self.echo = False
         self.awaiting_pong = False
         self.close_timer: asyncio.TimerHandle | None = None
 
@@ -149,6 +168,9 @@ class Wire(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         ws = self.ws
         ws.receive_data(data)
+        # Pongs (and close replies) the parser queued go out before any answer to the
+        # messages of this read (RFC 6455 §5.5.2: as soon as practical).
+        self._flush()
         for event in ws.events_received():
             if isinstance(event, Frame):
                 self._frame(event)
@@ -167,7 +189,8 @@ class Wire(asyncio.Protocol):
         ws = self.ws
         path = request.path.partition("?")[0]
         origin, host = request.headers.get("Origin"), request.headers.get("Host", "")
-        if path != WS_PATH:
+        self.echo = path == ECHO_PATH and self.echo_enabled
+        if path != WS_PATH and not self.echo:
             response = ws.reject(404, "Not Found\n")
         elif not self.server.origin_allowed(origin, host):
             response = ws.reject(403, "Forbidden: origin not allowed\n")  # R4
@@ -176,6 +199,10 @@ class Wire(asyncio.Protocol):
         ws.send_response(response)
         if response.status_code != 101:
             log.info('"WebSocket %s" %d', path, response.status_code)
+            return
+        if self.echo:
+            self.live.add(self)
+            self._start_keepalive()
             return
         self.conn = Connection(self._write, self._cut)
         self.bucket = TokenBucket()
@@ -189,6 +216,7 @@ class Wire(asyncio.Protocol):
         opcode = frame.opcode
         self.awaiting_pong = False  # anything from the peer shows it is there
         if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
+            self.fragments_binary = opcode is Opcode.BINARY
             if not frame.fin:
                 self.fragments = [bytes(frame.data)]
                 return
@@ -205,6 +233,9 @@ class Wire(asyncio.Protocol):
         # PING: the parser queued the pong; PONG: noted above.
 
     def _message(self, data: bytes) -> None:
+        if self.echo:
+            self._echo(data)
+            return
         conn, bucket = self.conn, self.bucket
         if conn is None or bucket is None or self.ws.state is not State.OPEN:
             return
@@ -264,6 +295,18 @@ class Wire(asyncio.Protocol):
 
     def _stop_reading_work(self) -> None:
         self.inbox = None
+
+    def _echo(self, data: bytes) -> None:
+        if self.ws.state is not State.OPEN:
+            return
+        if self.fragments_binary:
+            self.ws.send_binary(data)
+        else:
+            try:
+                self.ws.send_text(data.decode().encode())
+            except UnicodeDecodeError:
+                self.ws.fail(1007, "invalid UTF-8")
+        self._flush()
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -358,9 +401,9 @@ async def _keepalive(cls: type[Wire]) -> None:
             wire.ping()
 
 
-def bind(server: Server, ping_interval: float | None) -> type[Wire]:
+def bind(server: Server, ping_interval: float | None, echo: bool = False) -> type[Wire]:
     """The protocol class uvicorn builds for each websocket upgrade, bound to one server."""
     return type("BoundWire", (Wire,), {
         "__slots__": (), "server": server, "live": set(), "keepalive": None,
-        "ping_interval": ping_interval,
+        "ping_interval": ping_interval, "echo_enabled": echo,
     })
