@@ -55,6 +55,7 @@ class LoadGen:
         self.name = name
         self.procs: list[subprocess.Popen[str]] = []
         self.queues: list[queue.Queue[dict[str, Any] | None]] = []
+        self.readers: list[threading.Thread] = []
         self.errs: list[Path] = []
         self.deadline = time.monotonic() + timeout
         self.extra: list[dict[str, Any]] = []
@@ -78,7 +79,9 @@ class LoadGen:
             self.procs.append(p)
             q: queue.Queue[dict[str, Any] | None] = queue.Queue()
             self.queues.append(q)
-            threading.Thread(target=self._read, args=(p, q), daemon=True).start()
+            reader = threading.Thread(target=self._read, args=(p, q), daemon=True)
+            reader.start()
+            self.readers.append(reader)
             sampler.watch(p.pid)
 
     @staticmethod
@@ -147,6 +150,7 @@ class LoadGen:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait(timeout=5)
+        self._close()
         return tail
 
     def kill(self) -> None:
@@ -155,6 +159,17 @@ class LoadGen:
                 p.kill()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     p.wait(timeout=5)
+        self._close()
+
+    def _close(self) -> None:
+        """The processes are gone: let the readers see the end, then close the pipes."""
+        for reader in self.readers:
+            reader.join(timeout=5)
+        for p in self.procs:
+            for pipe in (p.stdin, p.stdout):
+                if pipe is not None:
+                    with contextlib.suppress(OSError):
+                        pipe.close()
 
 
 # --- the peers -------------------------------------------------------------------------------
