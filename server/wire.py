@@ -197,6 +197,7 @@ class Wire(asyncio.Protocol):
         else:
             response = ws.accept(request)
         ws.send_response(response)
+        self._flush()  # the response before any frame the server writes straight away
         if response.status_code != 101:
             log.info('"WebSocket %s" %d', path, response.status_code)
             return

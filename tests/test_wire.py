@@ -171,3 +171,23 @@ async def test_conformance_echo_only_when_asked(tmp_path: Path) -> None:
         opcode, data = await raw.frame()
         assert opcode == CLOSE and struct.unpack("!H", data[:2])[0] == 1009
         raw.close()
+
+
+async def test_R13_a_frame_sent_at_once_after_the_handshake_follows_the_response(
+        tmp_path: Path) -> None:
+    """While the store is down a new connection gets `status` at once (R13): it must come
+    after the HTTP 101, not before it."""
+    async with live_server(Settings(store_url="memory://", secret_key="k",
+                                    data_dir=tmp_path)) as b:
+        from server import wire
+
+        server = wire.Wire.__subclasses__()[-1].server  # bound by this live_server
+        server.hub.writable = False
+        try:
+            raw, status = await Raw.open(b)
+            assert raw is not None and status == 101
+            opcode, data = await raw.frame()
+            assert opcode == TEXT and b'"writable":false' in data
+            raw.close()
+        finally:
+            server.hub.writable = True
