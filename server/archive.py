@@ -11,14 +11,20 @@ import hashlib
 import secrets
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
-from pydantic import ValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 
 from .board import BoardState
+from .protocol import MAX_GROUPS, MAX_NAME, MAX_NOTE_TEXT, GroupName
 from .rotation import Control
 from .session import SessionRecord, new_code
+
+# As POST /api/sessions keeps it.
+MAX_SESSION_TITLE = 120
+GROUP_NAMES: TypeAdapter[list[str]] = TypeAdapter(
+    Annotated[list[GroupName], Field(min_length=1, max_length=MAX_GROUPS)])
 
 FORMAT = "vierhoeken-export"
 VERSION = 1
@@ -110,6 +116,7 @@ def parse(doc: Any) -> tuple[SessionRecord, dict[str, BoardState]]:
         session = SessionRecord.model_validate(doc.get("session"))
     except ValidationError as exc:
         raise ImportRefused(f"session: {exc.errors()[0]['msg']}") from exc
+    _check_limits(session)
     boards = doc.get("boards")
     if not isinstance(boards, list):
         raise ImportRefused("boards: expected a list")
@@ -135,8 +142,22 @@ def parse(doc: Any) -> tuple[SessionRecord, dict[str, BoardState]]:
     return session, states
 
 
+def _check_limits(session: SessionRecord) -> None:
+    """An import is checked against the limits the protocol keeps on the wire (R11): what a
+    client could never have typed does not come in by a file either."""
+    if len(session.title) > MAX_SESSION_TITLE:
+        raise ImportRefused(f"session: the title is longer than {MAX_SESSION_TITLE} characters")
+    try:
+        GROUP_NAMES.validate_python(session.groups)
+    except ValidationError as exc:
+        raise ImportRefused(f"session: group names: {exc.errors()[0]['msg']}") from exc
+
+
 def _check_references(bid: str, state: BoardState) -> None:
     for note in state.notes.values():
+        if len(note.text) > MAX_NOTE_TEXT or len(note.author_name) > MAX_NAME:
+            raise ImportRefused(f"board {bid}: note {note.id!r} has a text over "
+                                f"{MAX_NOTE_TEXT} or a name over {MAX_NAME} characters")
         if not state.zone_ok(note.zone):
             raise ImportRefused(f"board {bid}: note {note.id!r} is in zone {note.zone!r}, "
                                 "which the board does not have")

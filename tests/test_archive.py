@@ -148,6 +148,9 @@ async def test_R24_import_refuses_other_versions_and_broken_references(store: St
     def wrong_seq(d: Any) -> None:
         d["boards"][0]["seq"] = 999
 
+    def long_text(d: Any) -> None:  # R11's limits hold for a file too
+        d["boards"][0]["state"]["notes"][0]["text"] = "x" * 1001
+
     cases = {
         "version": broken(lambda d: d.update(version=2)),
         "format": broken(lambda d: d.update(format="trello")),
@@ -156,6 +159,9 @@ async def test_R24_import_refuses_other_versions_and_broken_references(store: St
         "plan": broken(bad_plan),
         "seq": broken(wrong_seq),
         "session": broken(lambda d: d["session"].pop("boards")),
+        "text": broken(long_text),
+        "groups": broken(lambda d: d["session"].update(groups=["<b>Groep</b>"])),
+        "title": broken(lambda d: d["session"].update(title="t" * 121)),
     }
     reasons = {}
     for name, doc in cases.items():
@@ -163,7 +169,8 @@ async def test_R24_import_refuses_other_versions_and_broken_references(store: St
             await archivist.import_document(store, doc)
         reasons[name] = str(info.value)
     assert "version 2" in reasons["version"] and "nergens" in reasons["zone"]
-    assert "keuken" in reasons["plan"]
+    assert "keuken" in reasons["plan"] and "1000" in reasons["text"]
+    assert "group names" in reasons["groups"] and "120" in reasons["title"]
     # nothing half-imported: no session, no board content
     assert await store.list_sessions() == []
     for bid in archive.board_ids(rec):

@@ -124,8 +124,11 @@ SESSION_TITLES = {  # the HTTP API keeps 120 characters
     "restored": f"{CORPUS[21]} ⟦T6⟧",  # typed when a snapshot is restored as a new session
 }
 # Only an imported document can carry these (the protocol refuses markup in group names).
-IMPORT_GROUPS = values("I", 40, ["<img src=x onerror=__xss=1>", "<script>__xss=1</script>",
-                                 '"><svg onload=__xss=1>', "</option><option>__xss=1"])[:-1]
+MARKUP_GROUPS = ["<img src=x onerror=__xss=1>", "<script>__xss=1</script>",
+                 '"><svg onload=__xss=1>', "</option><option>__xss=1"]
+# An import is held to the protocol's limits (R11, R24): group names with markup are refused, so
+# the imported session carries the attribute-breaking ones.
+IMPORT_GROUPS = values("I", 40, GROUP_BASE, unit="\"'/onfocus=__xss=1//")[:-1]
 CORNERS = ["praatplaat", "matrix", "achtje", "reflectietool"]
 COLOURS = ["yellow", "pink", "blue", "green", "orange", "purple"]
 
@@ -633,6 +636,10 @@ def import_hostile(world: World) -> Made:
         if "control" in state:
             ctl = state["control"]
             ctl.update(groups=list(IMPORT_GROUPS), members={}, plan=[], free=[])
+    refused = {**doc, "session": {**session, "groups": MARKUP_GROUPS}}
+    with pytest.raises(urllib.error.HTTPError) as info:
+        call("POST", f"{world.base}/api/import?as_new=1", body=refused)
+    assert info.value.code == 400
     made = call("POST", f"{world.base}/api/import?as_new=1", body=doc)
     return Made(dict(made))
 
