@@ -207,6 +207,11 @@ def test_reflectietool_scores_radar_and_reflections(server: Any, browser: Any) -
     expect(radar_all).to_have_attribute("data-values", fmt(means))
     b.locator("#reflection-select").select_option("r2")
     expect(radar_all).to_have_attribute("data-values", "4,4,4,4,4")
+    # Someone who opens the tool now starts on the newest reflection.
+    c = a.context.new_page()
+    c.goto(a.url)
+    expect(c.locator("#reflection-select")).to_have_value("r2")
+    c.close()
     settled(a)
     settled(b)
     assert problems == [], [*problems, read_log(server.proc)]

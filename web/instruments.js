@@ -361,6 +361,7 @@ class Reflectietool {
     this.view = view;
     this.body = body;
     this.current = null;
+    this.picked = false;
     this.aspectEls = new Map();
     this.reflKey = null;
     this.extra = null;
@@ -379,6 +380,7 @@ class Reflectietool {
     this.select = el("select", { id: "reflection-select", "aria-label": t("reflection") });
     this.select.addEventListener("change", () => {
       this.current = this.select.value;
+      this.picked = true;
       view.update();
     });
     const newBtn = view.readOnly ? null : el("button", {
@@ -388,6 +390,7 @@ class Reflectietool {
         const id = `r${n + 1}`;
         view.op({ kind: "reflection.add", reflection: id, title: `Reflectie ${n + 1}` }); // shared data: one title for all
         this.current = id;
+        this.picked = true;
         view.update();
       },
     });
@@ -470,6 +473,7 @@ class Reflectietool {
     const checked = els.radios.find((r) => r.checked);
     const score = checked ? Number(checked.value) : this.myScore(aspect);
     if (score == null) return;
+    this.picked = true; // scoring this reflection: stay on it when someone adds another
     this.view.op({
       kind: "score.set", reflection: this.current || "r1", aspect, score, partner: this.partner,
       note: els.note.value.trim().slice(0, 500),
@@ -490,7 +494,9 @@ class Reflectietool {
   update(extra) {
     this.extra = extra;
     const refls = extra.reflections;
-    if (!this.current || !refls.some((r) => r.id === this.current)) this.current = refls[refls.length - 1]?.id || "r1";
+    // Until this person picks or scores one, follow the newest reflection (the placeholder
+    // state before the first real one has only r1).
+    if (!this.picked || !refls.some((r) => r.id === this.current)) this.current = refls[refls.length - 1]?.id || "r1";
     const key = refls.map((r) => `${r.id}:${r.title}`).join("|");
     if (key !== this.reflKey) {
       this.reflKey = key;
