@@ -208,8 +208,8 @@ def test_reflectietool_scores_radar_and_reflections(server: Any, browser: Any) -
     b.locator("#reflection-select").select_option("r2")
     expect(radar_all).to_have_attribute("data-values", "4,4,4,4,4")
     # Someone who opens the tool now starts on the newest reflection.
-    c = a.context.new_page()
-    c.goto(a.url)
+    c = open_page(browser, problems, "C")
+    join_board(c, server.url, a.url.split("/j/")[1].split("/")[0], "ambitie")
     expect(c.locator("#reflection-select")).to_have_value("r2")
     c.close()
     settled(a)
