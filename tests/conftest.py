@@ -36,8 +36,7 @@ def server(tmp_path: Path) -> Iterator[ServerHandle]:
         handle.stop()
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
+def launch_chromium() -> Iterator[Any]:
     """Debian's Chromium through Playwright; `make test` installs both, so missing is a failure."""
     from playwright import sync_api
 
@@ -50,6 +49,17 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    yield from launch_chromium()
+
+
+@pytest.fixture(scope="module")
+def module_browser() -> Iterator[Any]:
+    """One Chromium for all tests of a module (pages and contexts are still per test)."""
+    yield from launch_chromium()
 
 
 @pytest.fixture

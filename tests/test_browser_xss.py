@@ -29,17 +29,15 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from browserkit import CHROMIUM, CHROMIUM_ARGS, ServerHandle
+from browserkit import ServerHandle
+from playwright import sync_api
 from serverproc import http_json, read_log
 
 pytestmark = [pytest.mark.browser, pytest.mark.reliability]
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 # --- the corpus ---------------------------------------------------------------------------------
 
@@ -640,6 +638,7 @@ def import_hostile(world: World) -> Made:
     with pytest.raises(urllib.error.HTTPError) as info:
         call("POST", f"{world.base}/api/import?as_new=1", body=refused)
     assert info.value.code == 400
+    info.value.close()  # its response holds the socket
     made = call("POST", f"{world.base}/api/import?as_new=1", body=doc)
     return Made(dict(made))
 
@@ -666,19 +665,6 @@ def world(xss_server: ServerHandle) -> Iterator[World]:
     finally:
         for p in [*w.peers, w.fac]:
             p.close()
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Chromium missing at /usr/bin/chromium: apt-get install chromium",
-                    pytrace=False)
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 # --- what each view must show -------------------------------------------------------------------
@@ -774,9 +760,9 @@ def test_R30_every_page_and_report_is_served_with_a_strict_csp(
 
 
 def test_R30_hostile_text_in_every_field_never_runs_in_any_view(
-        xss_server: ServerHandle, world: World, chromium: Any, figure: Any) -> None:
+        xss_server: ServerHandle, world: World, module_browser: Any, figure: Any) -> None:
     tally = Tally()
-    browser = Browser(chromium, tally)
+    browser = Browser(module_browser, tally)
     base = world.base
     four = world.sessions["vier-hoeken"]
     expect = sync_api.expect
@@ -1007,11 +993,11 @@ def test_R30_hostile_text_in_every_field_never_runs_in_any_view(
 
 
 def test_R25_R30_html_export_and_report_show_hostile_text_as_text(
-        xss_server: ServerHandle, world: World, chromium: Any, figure: Any) -> None:
+        xss_server: ServerHandle, world: World, module_browser: Any, figure: Any) -> None:
     """The printable report (export.html, and report.html over several sessions) rendered in
     Chromium with the server's own headers: every payload as text, no script, no violation."""
     tally = Tally()
-    browser = Browser(chromium, tally)
+    browser = Browser(module_browser, tally)
     base = world.base
     four = world.sessions["vier-hoeken"]
 
@@ -1076,12 +1062,12 @@ def test_R25_R30_html_export_and_report_show_hostile_text_as_text(
 
 
 def test_R30_the_detectors_catch_the_corpus_when_it_is_injected_as_html_on_purpose(
-        world: World, chromium: Any, figure: Any) -> None:
+        world: World, module_browser: Any, figure: Any) -> None:
     """The tests above can fail: every payload that is markup, put into a page with innerHTML
     (what the client never does with user text), is found by the audit; and even then the
     page's CSP runs none of it and reports the refusals."""
     tally = Tally()
-    browser = Browser(chromium, tally)
+    browser = Browser(module_browser, tally)
     page = browser.page("self-test")
     browser.goto(page, f"{world.base}/")
     sync_api.expect(page.locator("#new-session")).to_be_visible()
