@@ -260,9 +260,22 @@ class Wire(asyncio.Protocol):
                 self.reading = False
                 self.transport.pause_reading()
             return
-        pending = self.server.receive(conn, text)
+        pending = self._receive(conn, text)
         if pending is not None:
             self.worker = asyncio.get_running_loop().create_task(self._work(pending))
+
+    def _receive(self, conn: Connection, text: str) -> Awaitable[None] | None:
+        try:
+            return self.server.receive(conn, text)
+        except Exception:
+            self._failed(conn)
+            return None
+
+    @staticmethod
+    def _failed(conn: Connection) -> None:
+        # One bad message must not end the connection, let alone the server.
+        log.exception("handling a message failed")
+        conn.send(encode(Error(code="server_error", message="handling this message failed")))
 
     async def _work(self, first: Awaitable[None]) -> None:
         """Handle messages that need to wait (store, loading a board) one after another."""
@@ -276,7 +289,7 @@ class Wire(asyncio.Protocol):
                     self.reading = True
                     if self.transport is not None and not self.transport.is_closing():
                         self.transport.resume_reading()
-                pending = self.server.receive(conn, text)
+                pending = self._receive(conn, text)
                 if pending is not None:
                     await self._guarded(pending)
         finally:
@@ -288,11 +301,8 @@ class Wire(asyncio.Protocol):
         except asyncio.CancelledError:
             raise
         except Exception:
-            # One bad message must not end the connection, let alone the server.
-            log.exception("handling a message failed")
             if self.conn is not None:
-                self.conn.send(encode(Error(code="server_error",
-                                            message="handling this message failed")))
+                self._failed(self.conn)
 
     def _stop_reading_work(self) -> None:
         self.inbox = None

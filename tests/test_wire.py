@@ -191,3 +191,34 @@ async def test_R13_a_frame_sent_at_once_after_the_handshake_follows_the_response
             raw.close()
         finally:
             server.hub.writable = True
+
+
+async def test_R11_a_message_whose_handling_fails_gets_server_error_and_the_line_stays(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in handling one message (at once or awaited) answers `server_error`; the
+    connection and the server go on."""
+    from server.app import Server
+
+    real = Server.receive
+
+    async def fails_later() -> None:
+        raise RuntimeError("bug while awaiting")
+
+    def receive(self: Server, conn: object, data: str) -> object:
+        if "boom-now" in data:
+            raise RuntimeError("bug at once")
+        if "boom-later" in data:
+            return fails_later()
+        return real(self, conn, data)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Server, "receive", receive)
+    async with live_server(Settings(store_url="memory://", secret_key="k",
+                                    data_dir=tmp_path)) as b:
+        raw, _ = await Raw.open(b)
+        assert raw is not None
+        for text in (b'"boom-now"', b'"boom-later"', b'{"type":"ping","t":2}'):
+            raw.send(client_frame(TEXT, text))
+        first, second, third = [await raw.frame() for _ in range(3)]
+        assert b"server_error" in first[1] and b"server_error" in second[1]
+        assert b'"pong"' in third[1]
+        raw.close()
