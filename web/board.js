@@ -9,7 +9,7 @@
 
 import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
 import { clear, el } from "./html.js";
-import { t } from "./i18n.js";
+import { getLang, t } from "./i18n.js";
 import { LAYOUTS } from "./instruments.js";
 import { COLOR_MARKS } from "./ui.js";
 import { castDot, currentVote, DotLedger, dotsUsed, myDots, totalOf, voteApplies, VoteAdmin, voteBar } from "./votes.js";
@@ -18,6 +18,7 @@ export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple"];
 const EDGE_PX = 56; // dragging this close to the top or bottom of the screen scrolls the page
 const DRAG_THROTTLE_MS = 50;
 const DRAG_START_PX = 5;
+const CHUNK = 30; // cards per group (`.note-chunk`) in a list of a chunked view
 export const MODES = ["open", "hidden", "locked"];
 
 function orderOf(a, b) {
@@ -55,7 +56,7 @@ export class BoardView {
    * @param {(msg: string) => void} [o.notify]  a short message (toast)
    */
   constructor({ root, board, stations, instrument, store, me, controlId = null, token = null,
-    sessionId = null, notify = null }) {
+    sessionId = null, notify = null, chunked = false }) {
     this.root = root;
     this.board = board;
     this.store = store;
@@ -67,6 +68,9 @@ export class BoardView {
     this.notify = notify || (() => {});
     this.layout = board.layout || "stations";
     this.readOnly = me?.role === "viewer";
+    // Cards in groups of CHUNK inside each list (a corner's screen: see projector.js). Only for
+    // a read-only view: dragging and moving with the keyboard expect cards right in a list.
+    this.chunked = chunked && this.readOnly;
     this.facilitator = me?.role === "facilitator";
     this.clusterable = this.layout === "stations" && !!controlId;
     const byId = new Map((stations || []).map((s) => [s.id, s]));
@@ -246,6 +250,16 @@ export class BoardView {
     this.mine = this.vote && this.vote.open && this.voteBar ? myDots(this.store, this.controlId, this.ledger, this.vote) : null;
     const notes = mirror.view();
     this.updateChrome(mirror, notes);
+    // A card is filled again when its note changed (notes are replaced, never changed in
+    // place) or when something every card shows changed: the control board (votes, clusters),
+    // the lock, the own dots. An update for one note on a big board touches one card.
+    const fillKey = `${this.locked}|${this.results}|${this.remaining}|${this.mine ? JSON.stringify(this.mine) : ""}`;
+    if (fillKey !== this.fillKey || control !== this.fillControl) {
+      this.fillKey = fillKey;
+      this.fillControl = control;
+      this.fillEpoch = (this.fillEpoch || 0) + 1;
+    }
+    const epoch = this.fillEpoch;
 
     // Which list each note goes in: its live cluster's, else its zone's.
     const boxesSeen = new Set();
@@ -286,7 +300,7 @@ export class BoardView {
     for (const [listEl, list] of buckets) for (const n of list) destination.set(n.id, listEl);
     for (const [listEl, list] of buckets) {
       list.sort(byVotes);
-      let i = 0;
+      const cards = [];
       for (const n of list) {
         seen.add(n.id);
         let card = this.cards.get(n.id);
@@ -294,20 +308,31 @@ export class BoardView {
           card = this.makeCard(n);
           this.cards.set(n.id, card);
         }
-        this.fillCard(card, n);
+        if (card._epoch !== epoch || card._note !== n || card._toolsOpen) {
+          this.fillCard(card, n);
+          card._epoch = epoch;
+        }
         if (this.drag && this.drag.id === n.id && this.drag.started) continue; // in flight
-        const at = listEl.children[i];
-        if (at !== card) placeCard(listEl, card, at);
-        i += 1;
+        cards.push(card);
       }
-      // Anything else left in the list goes: a card whose note is gone, or a card still to be
-      // moved to a list after this one (left here until then: moving it keeps its editor's
-      // focus, removing it would not).
-      while (listEl.children.length > i) {
-        const extra = listEl.children[i];
-        const goesTo = extra._note ? destination.get(extra._note.id) : undefined;
-        if (extra.classList.contains("note-placeholder") || (goesTo && goesTo !== listEl)) { i += 1; continue; }
-        extra.remove();
+      if (!this.chunked) {
+        this.placeCards(listEl, listEl, cards, 0, cards.length, destination);
+        continue;
+      }
+      // Read-only with groups: CHUNK cards in each (a new group is filled before it goes in).
+      for (let from = 0, g = 0; from < cards.length; from += CHUNK, g += 1) {
+        let chunk = listEl.children[g];
+        const added = !chunk;
+        if (added) chunk = el("div", { class: "note-chunk" });
+        this.placeCards(listEl, chunk, cards, from, Math.min(cards.length, from + CHUNK), destination);
+        if (added) listEl.appendChild(chunk);
+      }
+    }
+    if (this.chunked) {
+      // Groups no longer needed at the end of a list hold nothing live any more.
+      for (const listEl of buckets.keys()) {
+        const need = Math.ceil(buckets.get(listEl).length / CHUNK);
+        while (listEl.children.length > need) listEl.lastElementChild.remove();
       }
     }
     for (const [zone, listEl] of this.lists) {
@@ -334,6 +359,46 @@ export class BoardView {
       if (this.drag && this.drag.id === id) this.cancelDrag();
       card.remove();
       this.cards.delete(id);
+    }
+  }
+
+  /**
+   * Put `cards[from..to)` in this order into `box` (the list `listEl`, or one of its groups),
+   * moving only what is not in place yet; new cards in a row go in together (a whole station at
+   * once on the first state). Anything else left in `box` goes: a card whose note is gone, or a
+   * card still to be moved further on (left here until then: moving it keeps its editor's
+   * focus, removing it would not).
+   */
+  placeCards(listEl, box, cards, from, to, destination) {
+    let i = 0;
+    let fresh = null;
+    const flush = () => {
+      if (!fresh) return;
+      const count = fresh.childNodes.length;
+      box.insertBefore(fresh, box.children[i] || null);
+      i += count;
+      fresh = null;
+    };
+    for (let k = from; k < to; k += 1) {
+      const card = cards[k];
+      if (!card.parentNode) {
+        (fresh ??= document.createDocumentFragment()).appendChild(card);
+        continue;
+      }
+      flush();
+      const at = box.children[i];
+      if (at !== card) placeCard(box, card, at);
+      i += 1;
+    }
+    flush();
+    while (box.children.length > i) {
+      const extra = box.children[i];
+      const goesTo = extra._note ? destination.get(extra._note.id) : undefined;
+      if (extra.classList.contains("note-placeholder") || (goesTo && (goesTo !== listEl || box !== listEl))) {
+        i += 1;
+        continue;
+      }
+      extra.remove();
     }
   }
 
@@ -372,23 +437,48 @@ export class BoardView {
     }
   }
 
+  /**
+   * An empty card of this view in one colour, cloned for every new note of that colour (the
+   * listeners are added per card by makeCard).
+   */
+  cardTemplate(colour) {
+    this.templates ??= new Map();
+    const key = `${getLang()}|${colour}`;
+    let card = this.templates.get(key);
+    if (!card) {
+      const words = this.colourWords(colour);
+      const handle = this.readOnly ? null : el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" });
+      const mark = el("span", { class: "note-colour", title: words.name, dataset: { color: colour } },
+        el("span", { class: "note-colour-mark", "aria-hidden": "true", text: COLOR_MARKS[colour] || "●" }),
+        el("span", { class: "sr-only", text: words.label }));
+      const menuBtn = this.readOnly ? null : el("button", {
+        type: "button", class: "note-menu", "aria-label": t("moreActions"), "aria-expanded": "false",
+        text: "⋯",
+      });
+      card = el("article", {
+        class: COLORS.includes(colour) ? `note color-${colour}` : "note", tabindex: "0",
+        "aria-describedby": this.readOnly ? null : this.hintId,
+      }, el("div", { class: "note-head" }, handle, mark, el("span", { class: "note-meta" }),
+        el("span", { class: "note-flag", hidden: true }), menuBtn), el("p", { class: "note-text" }));
+      this.templates.set(key, card);
+    }
+    return card;
+  }
+
   makeCard(n) {
-    const card = el("article", {
-      class: "note", dataset: { noteId: n.id }, tabindex: "0",
-      "aria-describedby": this.readOnly ? null : this.hintId,
-    });
-    const handle = el("span", { class: "drag-handle", "aria-hidden": "true", text: "⠿" });
-    const colour = el("span", { class: "note-colour" },
-      el("span", { class: "note-colour-mark", "aria-hidden": "true" }), el("span", { class: "sr-only" }));
-    const meta = el("span", { class: "note-meta" });
-    const flag = el("span", { class: "note-flag", hidden: true });
-    const menuBtn = this.readOnly ? null : el("button", {
-      type: "button", class: "note-menu", "aria-label": t("moreActions"), "aria-expanded": "false",
-      text: "⋯",
-      onclick: (e) => { e.stopPropagation(); this.toggleTools(card); },
-    });
-    const text = el("p", { class: "note-text" });
-    card.append(el("div", { class: "note-head" }, this.readOnly ? null : handle, colour, meta, flag, menuBtn), text);
+    const colour = n.color || "yellow";
+    const card = this.cardTemplate(colour).cloneNode(true);
+    card.setAttribute("data-note-id", n.id);
+    const head = card.firstChild;
+    const mark = this.readOnly ? head.firstChild : head.firstChild.nextSibling;
+    const meta = mark.nextSibling;
+    const flag = meta.nextSibling;
+    const menu = this.readOnly ? null : flag.nextSibling;
+    const text = card.lastChild;
+    // The parts fillCard writes, and what they show now (as the template made them).
+    card._parts = { mark, meta, flag, menu, text };
+    card._shown = { classes: `${colour}|false|false|false|false`, colour, text: "", meta: "", flag: "", menuHidden: false };
+    menu?.addEventListener("click", (e) => { e.stopPropagation(); this.toggleTools(card); });
     card.addEventListener("keydown", (e) => this.cardKey(e, card));
     if (!this.readOnly) {
       text.addEventListener("click", () => { if (!card.dataset.justDragged) this.openEditor(card); });
@@ -449,53 +539,90 @@ export class BoardView {
     this.cards.get(noteId)?.focus();
   }
 
+  /** A colour's name and its label for screen readers, looked up once per language. */
+  colourWords(colour) {
+    this.colourCache ??= new Map();
+    const key = `${getLang()}|${colour}`;
+    let words = this.colourCache.get(key);
+    if (!words) {
+      const name = t(`colours.${colour}`);
+      words = { name, label: t("colourOf", { colour: name }) };
+      this.colourCache.set(key, words);
+    }
+    return words;
+  }
+
   fillCard(card, n) {
     card._note = n;
-    for (const c of COLORS) card.classList.toggle(`color-${c}`, c === (n.color || "yellow"));
-    card.classList.toggle("pending", !!n.pending);
-    const mine = !!this.me && n.author === this.me.participant;
-    card.classList.toggle("mine", mine);
-    card.classList.toggle("is-redacted", !!n.redacted);
-    card.classList.toggle("is-hidden", !!n.hidden);
+    const parts = card._parts;
+    const shownNow = card._shown; // what the card shows: only what differs is written
     const colour = n.color || "yellow";
-    const mark = card.querySelector(".note-colour");
-    if (mark.dataset.color !== colour) {
-      mark.dataset.color = colour;
-      mark.title = t(`colours.${colour}`);
-      mark.firstChild.textContent = COLOR_MARKS[colour] || "●";
-      mark.lastChild.textContent = t("colourOf", { colour: t(`colours.${colour}`) });
+    const mine = !!this.me && n.author === this.me.participant;
+    const classes = `${colour}|${!!n.pending}|${mine}|${!!n.redacted}|${!!n.hidden}`;
+    if (shownNow.classes !== classes) {
+      shownNow.classes = classes;
+      for (const c of COLORS) card.classList.toggle(`color-${c}`, c === colour);
+      card.classList.toggle("pending", !!n.pending);
+      card.classList.toggle("mine", mine);
+      card.classList.toggle("is-redacted", !!n.redacted);
+      card.classList.toggle("is-hidden", !!n.hidden);
     }
-    const text = card.querySelector(".note-text");
+    if (shownNow.colour !== colour) {
+      shownNow.colour = colour;
+      const words = this.colourWords(colour);
+      const mark = parts.mark;
+      mark.dataset.color = colour;
+      mark.title = words.name;
+      mark.firstChild.textContent = COLOR_MARKS[colour] || "●";
+      mark.lastChild.textContent = words.label;
+    }
     const shown = n.redacted ? (n.hidden ? t("redactedHidden") : t("redactedUntilReveal")) : n.text;
-    if (text.textContent !== shown) text.textContent = shown;
-    const who = [n.author_name || (mine ? t("you") : ""), n.group]
-      .filter(Boolean).join(" · ");
-    const meta = card.querySelector(".note-meta");
-    const metaText = n.pending ? `${who}${who ? " · " : ""}${t("pending")}` : who;
-    if (meta.textContent !== metaText) meta.textContent = metaText;
-    const flag = card.querySelector(".note-flag");
+    if (shownNow.text !== shown) {
+      shownNow.text = shown;
+      parts.text.textContent = shown;
+    }
+    const who = n.author_name || (mine ? t("you") : "");
+    const by = who && n.group ? `${who} · ${n.group}` : who || n.group || "";
+    const metaText = n.pending ? `${by}${by ? " · " : ""}${t("pending")}` : by;
+    if (shownNow.meta !== metaText) {
+      shownNow.meta = metaText;
+      parts.meta.textContent = metaText;
+    }
     const flagText = n.hidden && !n.redacted ? (this.facilitator ? t("hiddenFlag") : t("hiddenFlagMine")) : "";
-    flag.hidden = !flagText;
-    if (flag.textContent !== flagText) flag.textContent = flagText;
-    const menu = card.querySelector(".note-menu");
-    if (menu) menu.hidden = this.locked;
-    if (this.locked) card.querySelector(".note-tools")?.remove();
-    this.fillVote(card, n);
-    const tools = card.querySelector(".note-tools");
+    if (shownNow.flag !== flagText) {
+      shownNow.flag = flagText;
+      parts.flag.hidden = !flagText;
+      parts.flag.textContent = flagText;
+    }
+    if (parts.menu && shownNow.menuHidden !== this.locked) {
+      shownNow.menuHidden = this.locked;
+      parts.menu.hidden = this.locked;
+    }
+    if (this.locked && card._toolsOpen) {
+      card.querySelector(".note-tools")?.remove();
+      card._toolsOpen = false;
+    }
+    if (this.vote || card._voteBox) this.fillVote(card, n);
+    const tools = card._toolsOpen ? card.querySelector(".note-tools") : null;
     if (tools) this.syncTools(tools, n);
   }
 
   /** The dot buttons (participants, while the vote is open) and the result (when it shows). */
   fillVote(card, n) {
     const v = this.vote;
-    let box = card.querySelector(".vote-box");
+    let box = card._voteBox || null;
     const applies = !!v && voteApplies(v, this.board.id, n.zone) && !n.pending;
     const canVote = applies && v.open && !!this.mine;
     const showTotal = applies && this.results;
-    if (!canVote && !showTotal) { box?.remove(); return; }
+    if (!canVote && !showTotal) {
+      box?.remove();
+      card._voteBox = null;
+      return;
+    }
     if (!box || box.dataset.vote !== v.id || box.dataset.kind !== (canVote ? "cast" : "result")) {
       box?.remove();
       box = el("div", { class: "vote-box", dataset: { vote: v.id, kind: canVote ? "cast" : "result" } });
+      card._voteBox = box;
       box.append(el("span", { class: "vote-total", hidden: true }));
       if (canVote) {
         box.append(
@@ -544,6 +671,7 @@ export class BoardView {
     const btn = card.querySelector(".note-menu");
     if (tools) {
       tools.remove();
+      card._toolsOpen = false;
       btn?.setAttribute("aria-expanded", "false");
       return;
     }
@@ -606,6 +734,7 @@ export class BoardView {
     }
     tools = el("div", { class: "note-tools" }, ...rows);
     card.appendChild(tools);
+    card._toolsOpen = true; // filled again on every update while open (syncTools)
     btn?.setAttribute("aria-expanded", "true");
     this.syncTools(tools, n);
   }
