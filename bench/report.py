@@ -641,7 +641,7 @@ def hotspots_md(results: dict[str, Any]) -> str:
             out.append(
                 "5. **With Redis, drags cross processes by pub/sub.** Each process publishes "
                 "its own clients' positions once per tick on a channel of the board "
-                "(`vh:drag:<board>`, not stored); the others fold them into their next tick. "
+                "(`vh:drag:<board>`, not stored); the others pass them on as they arrive. "
                 f"Drag p99 to receivers on the writer's process {f(same.get('p99'))} ms, on the "
                 f"other process {f(cross.get('p99'))} ms ({cross.get('n', 0)} deliveries across "
                 "processes).\n")

@@ -436,15 +436,20 @@ class Room:
         self._schedule_drags()
 
     def remote_drags(self, moves: list[dict[str, Any]]) -> None:
-        """Drags another process published (shared stores): sent with this tick's own."""
+        """Drags another process published (shared stores), already coalesced into its tick:
+        passed on at once as a frame of their own, not held for this process's tick."""
+        clean = []
         for move in moves:
             try:
                 note, x, y, by = move["note"], float(move["x"]), float(move["y"]), str(move["by"])
             except (KeyError, TypeError, ValueError):
                 continue
             if isinstance(note, str) and note in self.state.notes:
-                self._drags[note] = {"note": note, "x": x, "y": y, "by": by}
-        self._schedule_drags()
+                clean.append({"note": note, "x": x, "y": y, "by": by})
+        if clean:
+            text = encode(DragMoves(board=self.board_id, moves=clean))
+            for conn in self.subscribers:
+                conn.send(text, droppable=True)
 
     def _schedule_drags(self) -> None:
         """R9: at most one drag frame per tick. The first drag after a quiet tick goes at

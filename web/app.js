@@ -702,16 +702,17 @@ async function openSnapshot(sid, name, token) {
 
 async function renderProjector() {
   const c = ctx;
+  const board = boardOfCorner(c.session, c.projector)
+    || c.session.boards.find((b) => b.id === c.projector);
+  // Subscribe first: a big board's state travels while the templates load.
+  if (board) follow(c, [board.id]);
   const byId = await instrumentsById();
   if (c !== ctx || ctx.view !== "projector") return;
   ctx.panel?.destroy();
-  const board = boardOfCorner(c.session, c.projector)
-    || c.session.boards.find((b) => b.id === c.projector);
   if (!board) {
     clear(app).append(el("p", { class: "error", role: "alert", text: t("unknownCorner", { corner: c.projector }) }));
     return;
   }
-  follow(c, [board.id]);
   const root = el("div", { class: "projector-root" });
   clear(app).append(root);
   c.panel = new ProjectorView({
