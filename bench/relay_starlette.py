@@ -1,8 +1,9 @@
 """Peer (2), the cost of the stack: the same relay as a Starlette websocket endpoint on uvicorn.
 
 Same behaviour as bench/relay_ws.py (every text frame to every connection of the room, nothing
-checked or stored), served the way this project serves its websocket: Starlette routing, uvicorn
-with ``ws="websockets-sansio"``, no compression, 64 KiB frames (server/cli.py). The fan-out
+checked or stored), served the way a Starlette app serves a websocket (and this project did before
+server/wire.py): Starlette routing, uvicorn with ``ws="websockets-sansio"``, no compression,
+64 KiB frames. The fan-out
 awaits ``send_text`` per receiver; uvicorn's send does not suspend while the receiver's
 transport is writable, so this is a plain loop of writes, like ``websockets.broadcast``.
 """
