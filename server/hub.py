@@ -501,7 +501,7 @@ class Hub:
         self._presence: asyncio.Task[None] | None = None
         self._drag_feed: asyncio.Task[None] | None = None
         self._drag_out: asyncio.Task[None] | None = None
-        self._drag_queue: list[tuple[str, str]] = []
+        self._drag_queue: deque[tuple[str, str]] = deque(maxlen=1000)
 
     async def session(self, session_id: str) -> SessionRecord | None:
         rec = self._sessions.get(session_id)
@@ -544,14 +544,12 @@ class Hub:
         tick that cannot be published is dropped (the final position is an op anyway)."""
         self._drag_queue.append((board_id, orjson.dumps({"node": self.node,
                                                          "moves": moves}).decode()))
-        if len(self._drag_queue) > 1000:
-            del self._drag_queue[:500]
         if self._drag_out is None or self._drag_out.done():
             self._drag_out = asyncio.create_task(self._publish_drags())
 
     async def _publish_drags(self) -> None:
         while self._drag_queue:
-            board_id, data = self._drag_queue.pop(0)
+            board_id, data = self._drag_queue.popleft()
             try:
                 await self.store.publish_drags(board_id, data)
             except StoreUnavailable:

@@ -230,7 +230,7 @@ class Wire(asyncio.Protocol):
                 data, self.fragments = b"".join(self.fragments), None
                 self._message(data)
         elif opcode is Opcode.CLOSE:
-            self._stop_reading_work()
+            self.inbox = None  # what was read but not handled yet is dropped with the line
         # PING: the parser queued the pong; PONG: noted above.
 
     def _message(self, data: bytes) -> None:
@@ -303,9 +303,6 @@ class Wire(asyncio.Protocol):
         except Exception:
             if self.conn is not None:
                 self._failed(self.conn)
-
-    def _stop_reading_work(self) -> None:
-        self.inbox = None
 
     def _echo(self, data: bytes) -> None:
         if self.ws.state is not State.OPEN:

@@ -6,6 +6,7 @@ them without imports); the helpers here are imported by name.
 
 from __future__ import annotations
 
+import json
 import signal
 from pathlib import Path
 from typing import Any
@@ -82,3 +83,17 @@ def add_note(page: Any, zone: str, text: str) -> None:
 
 def note_with_text(page: Any, text: str) -> Any:
     return page.locator(".note .note-text", has_text=text)
+
+
+def ws_state(base: str, token: str, board: str) -> dict[str, Any]:
+    """A fresh websocket connection's view of one board (hello, subscribe, the state frame)."""
+    from websockets.sync.client import connect
+
+    with connect(base.replace("http://", "ws://") + "/ws") as ws:
+        ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
+        ws.send(json.dumps({"type": "subscribe", "board": board}))
+        while True:
+            frame = json.loads(ws.recv(timeout=10))
+            if frame["type"] == "state" and frame["board"] == board:
+                return dict(frame["state"])
+

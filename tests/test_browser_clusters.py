@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from browserkit import add_note, expect_state, open_page
+from browserkit import add_note, expect_state, open_page, ws_state
 from serverproc import read_log
 
 pytestmark = pytest.mark.browser
@@ -38,19 +38,6 @@ def live_notes(base: str, sid: str, token: str) -> dict[str, dict[str, Any]]:
     doc = get_json(f"{base}/api/sessions/{sid}/export.json", token)
     return {n["id"]: {**n, "board": b["id"]} for b in doc["boards"]
             for n in b["state"].get("notes", ())}
-
-
-def ws_state(base: str, token: str, board: str) -> dict[str, Any]:
-    """A fresh websocket connection's view of one board (hello, subscribe, the state frame)."""
-    from websockets.sync.client import connect
-
-    with connect(base.replace("http://", "ws://") + "/ws") as ws:
-        ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
-        ws.send(json.dumps({"type": "subscribe", "board": board}))
-        while True:
-            frame = json.loads(ws.recv(timeout=10))
-            if frame["type"] == "state" and frame["board"] == board:
-                return dict(frame["state"])
 
 
 def open_facilitator_board(browser: Any, problems: list[str], base: str, token: str,

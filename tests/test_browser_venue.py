@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import add_note, expect_state, note_with_text, open_page
+from browserkit import add_note, expect_state, note_with_text, open_page, ws_state
 from serverproc import http_json, read_log
 
 pytestmark = pytest.mark.browser
@@ -56,19 +56,6 @@ def get_json(url: str, token: str) -> Any:
     req = urllib.request.Request(url, headers={"authorization": f"Bearer {token}"})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
-
-
-def ws_notes(base: str, token: str, board: str) -> list[dict[str, Any]]:
-    """The notes of one board as a fresh websocket connection gets them."""
-    from websockets.sync.client import connect
-
-    with connect(base.replace("http://", "ws://") + "/ws") as ws:
-        ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
-        ws.send(json.dumps({"type": "subscribe", "board": board}))
-        while True:
-            frame = json.loads(ws.recv(timeout=10))
-            if frame["type"] == "state" and frame["board"] == board:
-                return list(frame["state"]["notes"])
 
 
 def ws_add_notes(base: str, token: str, board: str, notes: list[tuple[str, str]]) -> None:
@@ -317,7 +304,7 @@ def test_R5_R8_R10_offline_for_a_minute_notes_survive_a_reload_and_arrive_exactl
     for text in texts:
         expect(note_with_text(b, text)).to_have_count(1)
         expect(note_with_text(a, text)).to_have_count(1)
-    fresh = [n["text"] for n in ws_notes(server.url, token, board)]
+    fresh = [n["text"] for n in ws_state(server.url, token, board)["notes"]]
     doc = get_json(f"{server.url}/api/sessions/{sid}/export.json", token)
     exported = [n["text"] for bd in doc["boards"] if bd["id"] == board
                 for n in bd["state"]["notes"]]
@@ -632,4 +619,42 @@ def test_R22_projector_fits_the_screen_large_with_the_running_timer(
     expect(screen.locator("#projector .note")).to_have_count(16)
     screen.wait_for_timeout(300)
     assert screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    assert problems == [], [*problems, read_log(server.proc)]
+
+
+def test_R22_crowded_projector_counts_what_is_cut_off_exactly(server: Any, browser: Any) -> None:
+    """From 150 notes the corner screen puts cards in groups whose layout is skipped off the
+    screen (projector.js, CROWDED): the '+N meer' of every station must still be the number of
+    notes that really are cut off, also after a note is added live."""
+    created = server.create_session("vier-hoeken")
+    sid, code = created["session"]["id"], str(created["code"])
+    token = participant_token(server.url, code)
+    for zone in ("relevantie", "toepasbaarheid", "tips"):  # a connection each: R15's burst
+        ws_add_notes(server.url, token, f"{sid}.matrix", [
+            (zone, f"Idee {i + 1}: stages, gastlessen en docentstages in de regio")
+            for i in range(70)])
+    problems: list[str] = []
+    screen = open_page(browser, problems, "projector", viewport={"width": 1920, "height": 1080})
+    screen.goto(created["projector_urls"]["matrix"])
+    expect(screen.locator("#projector .note")).to_have_count(210)
+    expect(screen.locator("#projector")).to_have_attribute("data-crowded", "true")
+    measure = """() => [...document.querySelectorAll('.projector-board .zone')].map((z) => {
+        const bottom = z.getBoundingClientRect().bottom + 1;
+        const cut = [...z.querySelectorAll('.note')]
+            .filter((n) => n.getBoundingClientRect().bottom > bottom).length;
+        const more = z.querySelector(':scope > .projector-more');
+        return [cut, more ? parseInt(more.textContent.match(/\\d+/)[0], 10) : 0];
+    })"""
+
+    def shown_matches_real() -> bool:
+        pairs = screen.evaluate(measure)
+        return all(cut == shown for cut, shown in pairs) and sum(c for c, _ in pairs) > 0
+
+    screen.wait_for_function(f"() => ({measure})().every(([c, s]) => c === s)", timeout=10_000)
+    assert shown_matches_real(), screen.evaluate(measure)
+    assert screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
+    ws_add_notes(server.url, token, f"{sid}.matrix", [("tips", "Nog eentje, na de andere")])
+    expect(screen.locator("#projector .note")).to_have_count(211)
+    screen.wait_for_function(f"() => ({measure})().every(([c, s]) => c === s)", timeout=10_000)
+    assert shown_matches_real(), screen.evaluate(measure)
     assert problems == [], [*problems, read_log(server.proc)]

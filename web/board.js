@@ -11,7 +11,7 @@ import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterCon
 import { clear, el } from "./html.js";
 import { getLang, t } from "./i18n.js";
 import { LAYOUTS } from "./instruments.js";
-import { COLOR_MARKS } from "./ui.js";
+import { COLOR_MARKS, followPointer } from "./ui.js";
 import { castDot, currentVote, DotLedger, dotsUsed, myDots, totalOf, voteApplies, VoteAdmin, voteBar } from "./votes.js";
 
 export const COLORS = ["yellow", "pink", "blue", "green", "orange", "purple"];
@@ -904,13 +904,7 @@ export class BoardView {
       cluster: this.clusterable ? effectiveCluster(this.control, n) : null, list: card.parentNode,
       lastSent: 0, sendTimer: null, placeholder: null, over: null,
     };
-    const move = (ev) => this.pointerMove(ev);
-    const up = (ev) => this.pointerUp(ev, true);
-    const cancel = (ev) => this.pointerUp(ev, false);
-    this.drag.listeners = { move, up, cancel };
-    window.addEventListener("pointermove", move);
-    window.addEventListener("pointerup", up);
-    window.addEventListener("pointercancel", cancel);
+    this.drag.release = followPointer((ev) => this.pointerMove(ev), (ev, commit) => this.pointerUp(ev, commit));
     if (e.pointerType !== "mouse") e.preventDefault();
   }
 
@@ -1080,10 +1074,7 @@ export class BoardView {
     clearTimeout(d.sendTimer);
     if (d.scrollRaf) cancelAnimationFrame(d.scrollRaf);
     d.over?.classList.remove("drop-target");
-    const { move, up, cancel } = d.listeners || {};
-    window.removeEventListener("pointermove", move);
-    window.removeEventListener("pointerup", up);
-    window.removeEventListener("pointercancel", cancel);
+    d.release?.();
     if (d.started) {
       d.card.classList.remove("dragging");
       d.card.style.left = "";

@@ -7,7 +7,7 @@
 import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
-import { colourMark } from "./ui.js";
+import { colourMark, followPointer } from "./ui.js";
 import { currentVote, totalOf, voteApplies, VoteAdmin } from "./votes.js";
 
 const DRAG_START_PX = 5;
@@ -297,13 +297,7 @@ export class StationView {
       startX: e.clientX, startY: e.clientY, offX: e.clientX - rect.left, offY: e.clientY - rect.top,
       width: rect.width, height: rect.height, target: undefined, over: null,
     };
-    const move = (ev) => this.pointerMove(ev);
-    const up = (ev) => this.pointerUp(ev, true);
-    const cancel = (ev) => this.pointerUp(ev, false);
-    this.drag.listeners = { move, up, cancel };
-    window.addEventListener("pointermove", move);
-    window.addEventListener("pointerup", up);
-    window.addEventListener("pointercancel", cancel);
+    this.drag.release = followPointer((ev) => this.pointerMove(ev), (ev, commit) => this.pointerUp(ev, commit));
     if (e.pointerType !== "mouse") e.preventDefault();
   }
 
@@ -353,10 +347,7 @@ export class StationView {
     if (!d) return;
     this.drag = null;
     d.over?.classList.remove("drop-target");
-    const { move, up, cancel } = d.listeners || {};
-    window.removeEventListener("pointermove", move);
-    window.removeEventListener("pointerup", up);
-    window.removeEventListener("pointercancel", cancel);
+    d.release?.();
     if (d.started) {
       d.card.classList.remove("dragging");
       d.card.style.left = "";

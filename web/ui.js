@@ -33,3 +33,22 @@ export function linkRow(label, value, extraClass = "") {
 export function setIfIdle(input, value) {
   if (document.activeElement !== input && input.value !== value) input.value = value;
 }
+
+/**
+ * Follow one pointer on the whole window (a card dragged past its list): moves go to `onMove`,
+ * the end to `onEnd(event, dropped)` (false when the browser cancelled it). Returns the function
+ * that stops following.
+ */
+export function followPointer(onMove, onEnd) {
+  const move = (e) => onMove(e);
+  const up = (e) => onEnd(e, true);
+  const cancel = (e) => onEnd(e, false);
+  window.addEventListener("pointermove", move);
+  window.addEventListener("pointerup", up);
+  window.addEventListener("pointercancel", cancel);
+  return () => {
+    window.removeEventListener("pointermove", move);
+    window.removeEventListener("pointerup", up);
+    window.removeEventListener("pointercancel", cancel);
+  };
+}
