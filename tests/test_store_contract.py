@@ -665,3 +665,44 @@ async def test_R6_acked_entries_survive_sigkill_with_appendfsync_always(tmp_path
             await s.close()
     finally:
         stop(rp)
+
+
+async def test_R33_a_new_code_stops_the_old_one(store: Store) -> None:
+    await store.put_session("s1", "AAAA2222", '{"id":"s1"}')
+    await store.put_session("s1", "BBBB3333", '{"id":"s1"}')
+    assert await store.session_for_code("BBBB3333") == "s1"
+    assert await store.session_for_code("AAAA2222") is None
+
+
+async def test_records_put_only_new_take_once_list_delete(store: Store) -> None:
+    assert await store.put_record("organiser", "o1", "een")
+    assert not await store.put_record("organiser", "o1", "twee", only_new=True)
+    assert await store.get_record("organiser", "o1") == "een"
+    assert await store.put_record("organiser", "o1", "drie")
+    await store.put_record("organiser", "o0", "nul")
+    await store.put_record("other", "o9", "x")
+    assert await store.list_records("organiser") == [("o0", "nul"), ("o1", "drie")]
+    # one-time links: of two takes at the same moment, one gets it
+    await store.put_record("signin", "h", "link")
+    taken = await asyncio.gather(store.take_record("signin", "h"),
+                                 store.take_record("signin", "h"))
+    assert sorted(taken, key=str) == [None, "link"]
+    await store.delete_record("organiser", "o0")
+    assert await store.get_record("organiser", "o0") is None
+    assert await store.list_records("nothing") == []
+
+
+async def test_blobs_are_bytes_of_their_session_and_go_with_it(store: Store) -> None:
+    data = bytes(range(256)) * 100
+    await store.put_blob("s1", "material/matrix/original", data)
+    await store.put_blob("s1", "material/matrix/1.webp", b"\x00\xff")
+    await store.put_blob("s1", "material/achtje/1.webp", b"8")
+    await store.put_blob("s2", "material/matrix/original", b"other")
+    assert await store.get_blob("s1", "material/matrix/original") == data
+    await store.delete_blobs("s1", "material/matrix/")
+    assert await store.get_blob("s1", "material/matrix/1.webp") is None
+    assert await store.get_blob("s1", "material/achtje/1.webp") == b"8"
+    await store.put_session("s1", "CODE2345", '{"id":"s1"}')
+    await store.delete_session("s1", [])
+    assert await store.get_blob("s1", "material/achtje/1.webp") is None
+    assert await store.get_blob("s2", "material/matrix/original") == b"other"

@@ -67,7 +67,9 @@ class Store(ABC):
     # --- sessions ---------------------------------------------------------------------------
 
     @abstractmethod
-    async def put_session(self, session_id: str, code: str, data: str) -> None: ...
+    async def put_session(self, session_id: str, code: str, data: str) -> None:
+        """Write a session record; ``code`` is its join code from now on, and a code the
+        session had before no longer names it (R33: a rotated code stops at once)."""
 
     @abstractmethod
     async def get_session(self, session_id: str) -> str | None: ...
@@ -84,7 +86,8 @@ class Store(ABC):
     async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
         """Delete a session and everything of it; idempotent.
 
-        Goes: the session record, its join code(s), all its archives, its presence, and per
+        Goes: the session record, its join code(s), all its archives and files, its presence,
+        and per
         board in ``board_ids`` the log, op ids, snapshot and epoch. A board used again later
         starts empty under a fresh epoch.
         """
@@ -155,6 +158,42 @@ class Store(ABC):
     @abstractmethod
     async def get_archive(self, session_id: str, name: str) -> str | None:
         """An archive's data."""
+
+    # --- records: small durable documents by kind and key ----------------------------------
+
+    @abstractmethod
+    async def put_record(self, kind: str, key: str, data: str, only_new: bool = False) -> bool:
+        """Keep ``data`` under (kind, key). With ``only_new`` an existing key is left as it is
+        and the answer is False; otherwise the record is replaced and the answer is True."""
+
+    @abstractmethod
+    async def get_record(self, kind: str, key: str) -> str | None: ...
+
+    @abstractmethod
+    async def take_record(self, kind: str, key: str) -> str | None:
+        """Read and delete in one step: of two processes taking the same record at the same
+        moment, one gets it (one-time sign-in links)."""
+
+    @abstractmethod
+    async def delete_record(self, kind: str, key: str) -> None: ...
+
+    @abstractmethod
+    async def list_records(self, kind: str) -> list[tuple[str, str]]:
+        """Every (key, data) of a kind, sorted by key."""
+
+    # --- blobs: a session's files (concept material) --------------------------------------
+
+    @abstractmethod
+    async def put_blob(self, session_id: str, name: str, data: bytes) -> None:
+        """Keep a file of a session under ``name`` (replacing one of that name)."""
+
+    @abstractmethod
+    async def get_blob(self, session_id: str, name: str) -> bytes | None: ...
+
+    @abstractmethod
+    async def delete_blobs(self, session_id: str, prefix: str) -> None:
+        """Delete the session's files whose name starts with ``prefix`` ("" for all);
+        ``delete_session`` deletes them all too."""
 
     # --- presence (ephemeral, never logged) -------------------------------------------------
 

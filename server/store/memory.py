@@ -31,6 +31,8 @@ class MemoryStore(Store):
         self._logs: dict[str, _Log] = {}
         #: session id -> name -> (meta, data); dicts keep the order archives were put in.
         self._archives: dict[str, dict[str, tuple[str, str]]] = {}
+        self._records: dict[tuple[str, str], str] = {}
+        self._blobs: dict[str, dict[str, bytes]] = {}
 
     def _log(self, board_id: str) -> _Log:
         log = self._logs.get(board_id)
@@ -39,6 +41,8 @@ class MemoryStore(Store):
         return log
 
     async def put_session(self, session_id: str, code: str, data: str) -> None:
+        for old in [c for c, sid in self._codes.items() if sid == session_id and c != code]:
+            del self._codes[old]
         self._sessions[session_id] = data
         self._codes[code] = session_id
 
@@ -56,6 +60,7 @@ class MemoryStore(Store):
         for code in [c for c, sid in self._codes.items() if sid == session_id]:
             del self._codes[code]
         self._archives.pop(session_id, None)
+        self._blobs.pop(session_id, None)
         for board_id in board_ids:
             self._logs.pop(board_id, None)
 
@@ -121,3 +126,32 @@ class MemoryStore(Store):
     async def get_archive(self, session_id: str, name: str) -> str | None:
         found = self._archives.get(session_id, {}).get(name)
         return None if found is None else found[1]
+
+    async def put_record(self, kind: str, key: str, data: str, only_new: bool = False) -> bool:
+        if only_new and (kind, key) in self._records:
+            return False
+        self._records[(kind, key)] = data
+        return True
+
+    async def get_record(self, kind: str, key: str) -> str | None:
+        return self._records.get((kind, key))
+
+    async def take_record(self, kind: str, key: str) -> str | None:
+        return self._records.pop((kind, key), None)
+
+    async def delete_record(self, kind: str, key: str) -> None:
+        self._records.pop((kind, key), None)
+
+    async def list_records(self, kind: str) -> list[tuple[str, str]]:
+        return sorted((k, v) for (kd, k), v in self._records.items() if kd == kind)
+
+    async def put_blob(self, session_id: str, name: str, data: bytes) -> None:
+        self._blobs.setdefault(session_id, {})[name] = bytes(data)
+
+    async def get_blob(self, session_id: str, name: str) -> bytes | None:
+        return self._blobs.get(session_id, {}).get(name)
+
+    async def delete_blobs(self, session_id: str, prefix: str) -> None:
+        blobs = self._blobs.get(session_id, {})
+        for name in [n for n in blobs if n.startswith(prefix)]:
+            del blobs[name]

@@ -15,6 +15,8 @@ one slot::
     vh:session:{<id>}:archive-meta    hash name -> meta
     vh:session:{<id>}:archive-names   list of archive names, in the order they were put
     vh:presence:<id>        hash node -> people (expires; see put_presence)
+    vh:records:<kind>       hash key -> data: small durable records (organisers, …)
+    vh:session:{<id>}:blobs           hash name -> bytes: the session's files
 
 A batch of drafts is one Lua script (atomic, in order), so processes appending to the same board
 never interleave inside a batch and seqs have no gaps. ``tail`` blocks in ``XREAD`` on a second
@@ -136,6 +138,14 @@ return 0
 """
 
 
+# Read and delete a record field in one step. KEYS: the kind's hash. ARGV: key.
+TAKE_LUA = """
+local v = redis.call('HGET', KEYS[1], ARGV[1])
+if v then redis.call('HDEL', KEYS[1], ARGV[1]) end
+return v
+"""
+
+
 def _text(value: bytes | str | None) -> str | None:
     """A reply as text (the clients decode replies; the types allow bytes too)."""
     return value.decode() if isinstance(value, bytes) else value
@@ -169,6 +179,7 @@ class RedisStore(Store):
         self.max_block_ms = max_block_ms
         self._redis: Redis | None = None
         self._blocking: Redis | None = None
+        self._bytes: Redis | None = None  # files are bytes, not text
         self._append: Any = None
         self._snapshot: Any = None
         self._restore: Any = None
@@ -177,10 +188,10 @@ class RedisStore(Store):
 
     # --- connections --------------------------------------------------------------------------
 
-    def _client(self, socket_timeout: float) -> Redis:
+    def _client(self, socket_timeout: float, decode: bool = True) -> Redis:
         return Redis.from_url(
             self.url,
-            decode_responses=True,
+            decode_responses=decode,
             socket_timeout=socket_timeout,
             socket_connect_timeout=self.timeout,
             # A stale pooled connection (redis restarted) gets reconnected; a retried append
@@ -193,6 +204,7 @@ class RedisStore(Store):
     async def open(self) -> None:
         self._redis = self._client(self.timeout)
         self._blocking = self._client(self.max_block_ms / 1000 + self.timeout)
+        self._bytes = self._client(self.timeout * 4, decode=False)
         self._append = self._redis.register_script(APPEND_LUA)
         self._snapshot = self._redis.register_script(SNAPSHOT_LUA)
         self._restore = self._redis.register_script(RESTORE_LUA)
@@ -228,8 +240,8 @@ class RedisStore(Store):
             )
 
     async def close(self) -> None:
-        clients = (self._redis, self._blocking)
-        self._redis = self._blocking = None
+        clients = (self._redis, self._blocking, self._bytes)
+        self._redis = self._blocking = self._bytes = None
         for client in clients:
             if client is not None:
                 with contextlib.suppress(RedisError, OSError):
@@ -248,6 +260,11 @@ class RedisStore(Store):
             raise StoreUnavailable("the redis store is not open")
         return self._redis
 
+    def _blob_client(self) -> Redis:
+        if self._bytes is None:
+            raise StoreUnavailable("the redis store is not open")
+        return self._bytes
+
     async def ping(self) -> bool:
         try:
             return bool(await self._r().ping())
@@ -263,11 +280,15 @@ class RedisStore(Store):
 
     async def put_session(self, session_id: str, code: str, data: str) -> None:
         r = self._r()
+        codes_key = self._skey(session_id, "codes")
         with self._guard():
+            older = {str(_text(c)) for c in await r.smembers(codes_key)} - {code}
             async with r.pipeline(transaction=True) as pipe:
                 pipe.set(f"vh:session:{session_id}", data)
                 pipe.set(f"vh:code:{code}", session_id)
-                pipe.sadd(self._skey(session_id, "codes"), code)
+                pipe.sadd(codes_key, code)
+                for old in sorted(older):  # R33: a rotated code stops naming the session
+                    pipe.eval(DROP_CODE_LUA, 1, f"vh:code:{old}", session_id)
                 await pipe.execute()
 
     async def get_session(self, session_id: str) -> str | None:
@@ -304,7 +325,7 @@ class RedisStore(Store):
             keys = [
                 f"vh:session:{session_id}", codes_key, f"vh:presence:{session_id}",
                 *(self._skey(session_id, p) for p in ("archives", "archive-meta",
-                                                       "archive-names")),
+                                                       "archive-names", "blobs")),
                 *(self._key(b, p) for b in board_ids for p in ("log", "ops", "meta", "snap")),
             ]
             async with r.pipeline(transaction=True) as pipe:
@@ -469,6 +490,60 @@ class RedisStore(Store):
         return value
 
     # --- presence -----------------------------------------------------------------------------
+
+    # --- blobs --------------------------------------------------------------------------------
+
+    async def put_blob(self, session_id: str, name: str, data: bytes) -> None:
+        r = self._blob_client()
+        with self._guard():
+            await r.hset(self._skey(session_id, "blobs"), name, bytes(data))
+
+    async def get_blob(self, session_id: str, name: str) -> bytes | None:
+        r = self._blob_client()
+        with self._guard():
+            value = await r.hget(self._skey(session_id, "blobs"), name)
+        return None if value is None else value if isinstance(value, bytes) else value.encode()
+
+    async def delete_blobs(self, session_id: str, prefix: str) -> None:
+        r = self._r()
+        key = self._skey(session_id, "blobs")
+        with self._guard():
+            names = [n for n in await r.hkeys(key) if str(_text(n)).startswith(prefix)]
+            if names:
+                await r.hdel(key, *names)
+
+    # --- records ------------------------------------------------------------------------------
+
+    async def put_record(self, kind: str, key: str, data: str, only_new: bool = False) -> bool:
+        r = self._r()
+        with self._guard():
+            if only_new:
+                return bool(await r.hsetnx(f"vh:records:{kind}", key, data))
+            await r.hset(f"vh:records:{kind}", key, data)
+        return True
+
+    async def get_record(self, kind: str, key: str) -> str | None:
+        r = self._r()
+        with self._guard():
+            value = _text(await r.hget(f"vh:records:{kind}", key))
+        return value
+
+    async def take_record(self, kind: str, key: str) -> str | None:
+        r = self._r()
+        with self._guard():
+            value = _text(await r.eval(TAKE_LUA, 1, f"vh:records:{kind}", key))
+        return value
+
+    async def delete_record(self, kind: str, key: str) -> None:
+        r = self._r()
+        with self._guard():
+            await r.hdel(f"vh:records:{kind}", key)
+
+    async def list_records(self, kind: str) -> list[tuple[str, str]]:
+        r = self._r()
+        with self._guard():
+            raw = await r.hgetall(f"vh:records:{kind}")
+        return sorted((str(_text(k)), str(_text(v))) for k, v in raw.items())
 
     async def put_presence(self, session_id: str, node: str, data: str, ttl_s: float) -> None:
         """One hash per session, a field per process; each value says until when it counts."""

@@ -32,6 +32,12 @@ CREATE TABLE IF NOT EXISTS ops (
 CREATE TABLE IF NOT EXISTS snapshots (
     board TEXT PRIMARY KEY, seq INTEGER NOT NULL, data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS records (
+    kind TEXT NOT NULL, key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (kind, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS blobs (
+    session TEXT NOT NULL, name TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (session, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS archives (
     session TEXT NOT NULL, name TEXT NOT NULL, n INTEGER NOT NULL, meta TEXT NOT NULL,
     data TEXT NOT NULL, PRIMARY KEY (session, name)
@@ -111,6 +117,7 @@ class SqliteStore(Store):
             try:
                 db.execute("DELETE FROM sessions WHERE id = ?", (session_id,))
                 db.execute("DELETE FROM archives WHERE session = ?", (session_id,))
+                db.execute("DELETE FROM blobs WHERE session = ?", (session_id,))
                 for table, column in (
                     ("log", "board"), ("ops", "board"), ("snapshots", "board"), ("boards", "id")
                 ):
@@ -121,6 +128,66 @@ class SqliteStore(Store):
                 raise
 
         await self._run(tx)
+
+    # --- records ------------------------------------------------------------------------------
+
+    async def put_record(self, kind: str, key: str, data: str, only_new: bool = False) -> bool:
+        verb = "INSERT OR IGNORE" if only_new else "INSERT OR REPLACE"
+
+        def q(db: sqlite3.Connection) -> bool:
+            cur = db.execute(f"{verb} INTO records (kind, key, data) VALUES (?, ?, ?)",
+                             (kind, key, data))
+            return cur.rowcount > 0
+
+        return await self._run(q)
+
+    async def get_record(self, kind: str, key: str) -> str | None:
+        def q(db: sqlite3.Connection) -> str | None:
+            row = db.execute("SELECT data FROM records WHERE kind = ? AND key = ?",
+                             (kind, key)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(q)
+
+    async def take_record(self, kind: str, key: str) -> str | None:
+        def q(db: sqlite3.Connection) -> str | None:
+            row = db.execute("DELETE FROM records WHERE kind = ? AND key = ? RETURNING data",
+                             (kind, key)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(q)
+
+    async def delete_record(self, kind: str, key: str) -> None:
+        await self._run(lambda db: db.execute(
+            "DELETE FROM records WHERE kind = ? AND key = ?", (kind, key)))
+
+    async def list_records(self, kind: str) -> list[tuple[str, str]]:
+        def q(db: sqlite3.Connection) -> list[tuple[str, str]]:
+            return [(str(k), str(d)) for k, d in db.execute(
+                "SELECT key, data FROM records WHERE kind = ? ORDER BY key", (kind,))]
+
+        return await self._run(q)
+
+    # --- blobs --------------------------------------------------------------------------------
+
+    async def put_blob(self, session_id: str, name: str, data: bytes) -> None:
+        await self._run(lambda db: db.execute(
+            "INSERT OR REPLACE INTO blobs (session, name, data) VALUES (?, ?, ?)",
+            (session_id, name, bytes(data))))
+
+    async def get_blob(self, session_id: str, name: str) -> bytes | None:
+        def q(db: sqlite3.Connection) -> bytes | None:
+            row = db.execute("SELECT data FROM blobs WHERE session = ? AND name = ?",
+                             (session_id, name)).fetchone()
+            return None if row is None else bytes(row[0])
+
+        return await self._run(q)
+
+    async def delete_blobs(self, session_id: str, prefix: str) -> None:
+        # LIKE would read % and _ in the prefix; compare the start instead.
+        await self._run(lambda db: db.execute(
+            "DELETE FROM blobs WHERE session = ? AND substr(name, 1, ?) = ?",
+            (session_id, len(prefix), prefix)))
 
     async def _one(self, sql: str, arg: str) -> str | None:
         def q(db: sqlite3.Connection) -> str | None:
