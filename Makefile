@@ -60,7 +60,7 @@ bench: $(STAMP) system-deps
 	$(BIN)/python -m bench $(if $(filter-out 0,$(QUICK)),--quick)
 
 unit: $(STAMP)
-	$(BIN)/pytest -m "not browser and not redis"
+	$(BIN)/pytest -m "not browser and not redis and not slow and not reliability"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

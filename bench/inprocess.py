@@ -1,7 +1,7 @@
 """The server's own work for a full-state join, measured in this process (no network).
 
 Builds the state of a corner board with ``n`` notes through the server's own ``apply`` and
-times ``Room.state_frame`` (server/hub.py) with its cache emptied, which is what the first
+times ``Room.state_frame`` (server/room.py) with its cache emptied, which is what the first
 subscriber after a change costs. Also profiles it once, so a slow join names its hot
 functions.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 def state_encode(n: int, workdir: Path, repeats: int = 5) -> dict[str, Any]:
     from server.board import Actor, BoardState, Entry, apply
-    from server.hub import encode
+    from server.connection import encode
     from server.protocol import BOARD_OP, State
     from server.session import new_session
     from server.templates import catalog
@@ -38,10 +38,11 @@ def state_encode(n: int, workdir: Path, repeats: int = 5) -> dict[str, Any]:
                                                              "Groep 1"), 1, op))
 
     try:  # the server's own path: Room.state_frame, its cache emptied before every call
-        from server.hub import Hub, Room
+        from server.registry import Registry
+        from server.room import Room
         from server.store import open_store
 
-        room = Room(Hub(open_store("memory://")), info, "e", state)
+        room = Room(Registry(open_store("memory://")), info, "e", state)
 
         def frame() -> str:
             room._state_cache = None

@@ -13,7 +13,9 @@ second, so the report can give CPU and memory over exactly the measured window o
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +23,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -155,20 +158,47 @@ def start_yws(logdir: Path) -> Proc:
 
 
 def start_vh(logdir: Path, store_url: str, name: str = "vh", profile: Path | None = None,
-             data_dir: Path | None = None) -> Proc:
+             data_dir: Path | None = None, lag: Path | None = None) -> Proc:
     """``python -m server serve``; with ``profile``, under cProfile with GC pauses recorded
-    (bench/serve_probe.py; the pauses go next to the profile, ``.gc.json``)."""
+    (bench/serve_probe.py; the pauses go next to the profile, ``.gc.json``); with ``lag``, with
+    the event loop's stalls and the GC pauses recorded into that file (bench/heavy.py)."""
     port = free_port()
-    if profile is not None:
+    if lag is not None:
+        args = [PY, "-m", "bench.serve_probe", "--lag", str(lag), "--port", str(port)]
+    elif profile is not None:
         args = [PY, "-m", "bench.serve_probe", "--profile", str(profile), "--gc",
                 str(profile.with_suffix(".gc.json")), "--port", str(port)]
     else:
         args = [PY, "-m", "server", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    # The benchmark is the organiser of a server made for it: every client comes from one
+    # loopback address, so the per-address limits (R41, R42) are lifted; the limits per
+    # connection and per participant stay.
     env = {"STORE_URL": store_url, "SECRET_KEY": SECRET,
-           "DATA_DIR": str(data_dir or logdir / f"{name}-data")}
+           "DATA_DIR": str(data_dir or logdir / f"{name}-data"),
+           "MAX_CONNECTIONS": "100000", "MAX_CONNECTIONS_PER_ADDRESS": "100000",
+           "WRITES_PER_ADDRESS_PER_S": "1000000", "JOIN_MISSES_PER_MINUTE": "100000"}
     p = _spawn(name, "vh", args, env, logdir, port)
     wait_port(p, path="/healthz", timeout=60)
+    p.extra["organiser"] = sign_in(p)
     return p
+
+
+def sign_in(proc: Proc) -> str:
+    """Sign in as the first organiser with the one-time link the server printed (R31); the
+    organiser token, for ``Authorization: Bearer``. Several processes of one store print a
+    link each; any one works once."""
+    links = re.findall(r"/o/([A-Za-z0-9_\-]+)", proc.log.read_text(errors="replace"))
+    for secret in reversed(links):
+        req = urllib.request.Request(proc.http + "/api/organiser/signin", method="POST",
+                                     data=json.dumps({"link": secret}).encode(),
+                                     headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                cookie = r.headers.get("set-cookie", "")
+            return cookie.split("vh_organiser=", 1)[1].split(";", 1)[0]
+        except urllib.error.HTTPError:
+            continue
+    return ""
 
 
 class Redis:

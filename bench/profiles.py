@@ -22,25 +22,26 @@ PACKAGES = [
 
 # Functions the report's reading of the profile refers to: (name, where it is defined).
 NAMED = {
-    "hub.Connection.send": ("send", "server/hub.py"),
+    "connection.Connection.send": ("send", "server/connection.py"),
     "wire.Wire._write": ("_write", "server/wire.py"),
     "wire frame cache": ("__call__", "server/wire.py"),
     "wire.Wire.data_received": ("data_received", "server/wire.py"),
     "wire.Wire._message": ("_message", "server/wire.py"),
     "websockets parser": ("parse", "websockets/protocol.py"),
-    "hub.Room._flush": ("_flush", "server/hub.py"),
-    "hub.Room._apply": ("_apply", "server/hub.py"),
-    "hub.Room._fan_out": ("_fan_out", "server/hub.py"),
-    "hub.Room._flush_drags": ("_flush_drags", "server/hub.py"),
-    "hub.Room._snapshot": ("_snapshot", "server/hub.py"),
-    "hub.encode": ("encode", "server/hub.py"),
-    "app.Server.receive": ("receive", "server/app.py"),
-    "app._handle": ("_handle", "server/app.py"),
-    "app._op": ("_op", "server/app.py"),
+    "room.Room._flush": ("_flush", "server/room.py"),
+    "room.Room._apply": ("_apply", "server/room.py"),
+    "room.Room._fan_out": ("_fan_out", "server/room.py"),
+    "drags.BoardDrags._flush": ("_flush", "server/drags.py"),
+    "room.Room._snapshot": ("_snapshot", "server/room.py"),
+    "connection.encode": ("encode", "server/connection.py"),
+    "gateway.Gateway.receive": ("receive", "server/gateway.py"),
+    "gateway._handle": ("_handle", "server/gateway.py"),
+    "gateway._op": ("_op", "server/gateway.py"),
+    "admit.admit": ("admit", "server/admit.py"),
     "protocol.parse_client": ("parse_client", "server/protocol.py"),
     "board.apply": ("apply", "server/board.py"),
     "dataclasses.asdict": ("asdict", "dataclasses.py"),
-    "hub.Hub.presence_tick": ("presence_tick", "server/hub.py"),
+    "presence.Tracker.tick": ("tick", "server/presence.py"),
 }
 
 

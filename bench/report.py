@@ -253,7 +253,66 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                                  f"the other ({d_cat.get('drag.same', {}).get('n', 0)} drag "
                                  "deliveries, all within one process)"),
                     "ok": x_drag is not None and s_drag is not None and x_drag <= 1.5 * s_drag})
+    out.extend(heavy_targets(results))
     return out
+
+
+# R44: a heavy request stalls the event loop (everyone waits) at most this long.
+STALL_TARGET_MS = 20.0
+VOTE_TARGET_MS = 50.0
+
+
+def heavy_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
+    heavy = results.get("heavy")
+    if not heavy:
+        return []
+    out = []
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for row in heavy["requests"]:
+        if "voters" in row["request"]:
+            continue
+        key = row["request"].split(",")[0] if row["request"].startswith("export") else \
+            row["request"]
+        groups.setdefault(key, []).append(row)
+    for key, rows in groups.items():
+        worst = max(r["stall_ms"] for r in rows)
+        out.append({"target": f"{key}: longest event-loop stall ≤ {STALL_TARGET_MS:.0f} ms",
+                    "measured": f"{f(worst)} ms (longest of {len(rows)}; the request took "
+                                f"{f(max(r['seconds'] for r in rows) * 1000, 0)} ms)",
+                    "ok": worst <= STALL_TARGET_MS})
+    v = heavy.get("votes") or {}
+    if v:
+        vp = v.get("vote_p99_ms")
+        out.append({"target": f"vote.cast p99 with {v['voters']} voters ≤ "
+                              f"{VOTE_TARGET_MS:.0f} ms",
+                    "measured": f"{f(vp)} ms (note.add p99 {f(v.get('note_p99_ms'))} ms beside "
+                                f"{v['writers']} writers; {v['votes']} dots)",
+                    "ok": vp is not None and vp <= VOTE_TARGET_MS})
+    return out
+
+
+def heavy_md(results: dict[str, Any]) -> str:
+    heavy = results.get("heavy")
+    if not heavy:
+        return "Not measured in this run."
+    rows = [[r["request"], f(r["seconds"] * 1000, 0), f(r["stall_ms"]),
+             str(r["stalls_over_20ms"]), f(r["gc_longest_ms"])] for r in heavy["requests"]]
+    v = heavy.get("votes") or {}
+    lines = [
+        table(["request", "took ms", "longest event-loop stall ms", "stalls > 20 ms",
+               "longest GC pause ms"], rows),
+        "",
+        f"Longest garbage-collection pause in the whole run: {f(heavy.get('gc_longest_ms'))} ms.",
+    ]
+    if v:
+        lines += ["", f"With {v['voters']} voters (each following the control board, a dot "
+                      f"cast or taken back a second) beside {v['writers']} writers (a note a "
+                      f"second), from sending to the ack: vote.cast p99 "
+                      f"{f(v['vote_p99_ms'])} ms ({v['votes']} dots), note.add p99 "
+                      f"{f(v['note_p99_ms'])} ms ({v['notes']} notes)."]
+    if heavy.get("failures"):
+        lines += ["", "Failed: " + "; ".join(heavy["failures"])]
+    return "\n".join(lines)
 
 
 def kind_p99(r: dict[str, Any], kind: str) -> float | None:
@@ -555,12 +614,13 @@ def hotspots_md(results: dict[str, Any]) -> str:
     if profs:
         out.append(
             "1. **Frames to receivers are the server's cost, and they are now one write "
-            "each.** Every event is JSON-encoded once (`hub.encode`), framed once for all "
+            "each.** Every event is JSON-encoded once (`connection.encode`), framed once for all "
             "receivers (`wire` frame cache) and written straight to each receiver's transport "
             "(`Wire._write`); there is no queue, task or ASGI layer per frame any more "
             "(server/wire.py). `Connection.send` and what it calls: "
-            f"{n('hub.Connection.send')} of the server's CPU with notes and drags, "
-            f"{n('hub.Connection.send', 'notes')} with notes only, nearly all of it the own time "
+            f"{n('connection.Connection.send')} of the server's CPU with notes and drags, "
+            f"{n('connection.Connection.send', 'notes')} with notes only, nearly all of it the "
+            "own time "
             f"of `Wire._write` ({n('wire.Wire._write', 'mixed', 'own_pct')} / "
             f"{n('wire.Wire._write', 'notes', 'own_pct')}) — that is the `write()` system call "
             "inside uvloop's Cython transport, which cProfile cannot see into; the frame cache "
@@ -615,7 +675,7 @@ def hotspots_md(results: dict[str, Any]) -> str:
             f"protocol, {slope('relay_ws')} for the relay on `websockets` alone, "
             f"{slope('yws')} for y-websocket. An idle connection here is a `Wire` (uvicorn's "
             "protocol object, server/wire.py), its `websockets` parser and a `Connection` "
-            "(server/hub.py, with `__slots__`): no task, queue or event; the outbox exists "
+            "(server/connection.py, with `__slots__`): no task, queue or event; the outbox exists "
             "only while a transport is paused, and one task pings every connection. "
             f"tracemalloc: {f(mem['traced_kib_per_conn'])} KiB of Python objects per "
             "connection, of which this project's files "
@@ -857,6 +917,16 @@ def markdown(results: dict[str, Any], png: str) -> str:
                 ", ".join(str(c) for c in r["note_elements"])] for r in results["render"]]),
         "",
         render_profile_md(results),
+        "",
+        "## Heavy requests and votes (R44)",
+        "",
+        "One server (SQLite) with a probe in its event loop (bench/serve_probe.py `--lag`: a "
+        "task that sleeps 1 ms and records each overshoot); each request below is timed from "
+        "send to answer, and the longest overshoot inside that window is how long every "
+        "client waited because of it. Suggestions, imports, exports and snapshots run in a "
+        "worker process or are joined from each note's cached JSON (bench/heavy.py).",
+        "",
+        heavy_md(results),
         "",
         "## Redis: two processes",
         "",

@@ -36,10 +36,12 @@ def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", flush=True)
 
 
-def http_json(method: str, url: str, body: Any = None) -> Any:
+def http_json(method: str, url: str, body: Any = None, token: str = "") -> Any:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"content-type": "application/json"})
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(url, data=data, method=method, headers=headers)
     with urllib.request.urlopen(req, timeout=30) as r:
         return json.loads(r.read())
 
@@ -251,7 +253,10 @@ class Target:
         cfg: dict[str, Any] = {"peer": self.kind}
         if self.kind == "vh":
             s0 = self.servers[0]
-            created = http_json("POST", s0.http + "/api/sessions", {"template": "vier-hoeken"})
+            organiser = next((s.extra["organiser"] for s in self.servers
+                              if s.extra.get("organiser")), "")
+            created = http_json("POST", s0.http + "/api/sessions", {"template": "vier-hoeken"},
+                                organiser)
             boards = [b["id"] for b in created["session"]["boards"]][:n_boards]
             cfg["code"] = created["code"]
             cfg["session"] = created
@@ -656,6 +661,27 @@ class Bench:
         log(f"  server-side state frame of {notes} notes: {r['encode_ms']:.1f} ms "
             f"({r['bytes'] / 1024:.0f} KiB)")
 
+    def heavy(self) -> None:
+        """R44: the longest event-loop stall during each heavy request (bench/heavy.py), and
+        vote.cast p99 with 40 voters."""
+        from bench import heavy
+
+        log("heavy requests: suggestions, a 30 MiB import, exports, compaction, votes")
+        try:
+            r = self.results["heavy"] = heavy.Heavy(self.workdir / "heavy", self.quick).run()
+        except Exception as exc:
+            self.fail("heavy", exc)
+            return
+        for row in r["requests"]:
+            log(f"  {row['request']}: {row['seconds'] * 1000:.0f} ms, longest stall "
+                f"{row['stall_ms']:.1f} ms")
+        v = r.get("votes") or {}
+        if v:
+            log(f"  {v['voters']} voters: vote.cast p99 {fmt(v['vote_p99_ms'])} ms, note.add "
+                f"p99 {fmt(v['note_p99_ms'])} ms")
+        for failure in r["failures"]:
+            self.fail("heavy", RuntimeError(failure))
+
     def profile(self, n: int) -> None:
         """This server under cProfile: the standard one-board load, then notes only."""
         from bench import profiles
@@ -731,7 +757,8 @@ class Bench:
 
     def run_only(self, parts: list[str], peers_: list[str]) -> None:
         """A few parts for a quick look while working (``--only``); no report is written."""
-        for name in peers_:
+        rest = [p for p in parts if p not in ("heavy", "memprobe", "profile")]
+        for name in peers_ if rest else []:
             with self.target(name) as t:
                 if "idle" in parts:
                     self.idle(t, [100, 300, 600])
@@ -745,6 +772,8 @@ class Bench:
                     self.workshop(t, 300)
                 if "storm" in parts:
                     self.storm(t, 300)
+        if "heavy" in parts:
+            self.heavy()
         if "memprobe" in parts:
             self.memprobe(300)
         if "profile" in parts:
@@ -796,6 +825,7 @@ class Bench:
             except Exception as exc:
                 self.fail("yws bulk", exc)
         self.state_encode(1000 if quick else 5000)
+        self.heavy()
         if not quick:
             self.memprobe(300)
             try:
@@ -818,7 +848,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="render the report from bench/out/results.json again")
     ap.add_argument("--only", default="",
                     help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, "
-                    "memprobe, profile) for a quick look, printed and kept in bench/out/ only")
+                    "heavy, memprobe, profile) for a quick look, printed and kept in bench/out/ "
+                    "only")
     ap.add_argument("--peers", default="vh_memory", help="comma-separated peers for --only")
     args = ap.parse_args(argv)
     if args.only:
@@ -828,6 +859,7 @@ def main(argv: list[str] | None = None) -> int:
                 bench.run_only(args.only.split(","), args.peers.split(","))
             finally:
                 bench.sampler.close()
+                OUT.mkdir(parents=True, exist_ok=True)
                 (OUT / "results-only.json").write_text(json.dumps(bench.results, indent=1))
         return 0
     quick = args.quick or os.environ.get("BENCH_QUICK", "") not in ("", "0")

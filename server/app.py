@@ -1,7 +1,9 @@
-"""The Starlette application (HTTP API, static client) and what websocket messages mean.
+"""The Starlette application: HTTP routes and the static client.
 
-The websocket's bytes are ``wire``'s; the rules live in ``board``, ordering and fan-out in
-``hub``.
+Websocket messages never come here: ``wire`` reads them and the ``gateway`` handles them. This
+module answers HTTP, decides who may call each route (R31: organisers; R19: a session's
+facilitators; R34: anyone with a join code, within limits) and hands the work to the modules
+that do it.
 """
 
 from __future__ import annotations
@@ -9,46 +11,48 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
+import re
+import secrets
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from starlette.applications import Starlette
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from . import archive, archivist, protocol, qr, roles, suggest, templates
+from . import admit, gcwatch, lifecycle, offload, protocol, qr, schema, suggest, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
-from .board import Actor, BoardState
+from .board import Actor
 from .config import Settings
-from .hub import Connection, Hub, Room, encode
-from .protocol import (
-    PROTOCOL_VERSION,
-    Drag,
-    Error,
-    ErrorCode,
-    Hello,
-    NoteCluster,
-    OpFrame,
-    Ping,
-    Pong,
-    Subscribe,
-    Unsubscribe,
-    VoteCast,
-    Welcome,
-)
+from .decisions import WORKSPACE
+from .effects import Effects
+from .gateway import Gateway
+from .http import bearer, client_host, error, json_body
+from .material_http import MaterialAPI
+from .misses import Misses
+from .ontwerpslag_http import OntwerpslagAPI
+from .organiser_http import OrganiserAPI
+from .organisers import Organiser, Organisers
+from .protocol import MAX_NAME, ONE_LINE, PROTOCOL_VERSION, ParticipantRemove
+from .registry import Registry
+from .rotation import OWNER_PREFIX
 from .session import SessionRecord, new_session, normalise_code
+from .signup_http import SignupAPI
 from .store import Store, StoreUnavailable, open_store
 
 log = logging.getLogger("vierhoeken.app")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+MAX_SESSION_TITLE = 120
+MAX_INVITES = 20
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -90,20 +94,126 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def clean_title(raw: object) -> str:
+    """A session title as people typed it: one line, at most 120 characters (R37)."""
+    text = " ".join(str(raw or "").split())[:MAX_SESSION_TITLE]
+    if not re.fullmatch(ONE_LINE, text):
+        raise ValueError("title: no control characters")
+    return text
+
+
 class Server:
     """Everything one process holds; the routes below are its methods."""
 
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.store_url)
-        self.hub = Hub(self.store)
+        self.registry = Registry(self.store)
         self.signer = Signer(settings.signing_key())
         self.catalog = templates.catalog()
         self.token_ttl = settings.token_days * 86400.0
-        self._background: set[asyncio.Task[None]] = set()
-        self._snapshot_lock = asyncio.Lock()
+        self.organisers = Organisers(self.store)
+        self.organiser_api = OrganiserAPI(self)
+        self.effects = Effects(self.registry, settings.round_grace_s)
+        quotas = admit.Quotas(settings.max_notes_per_board, settings.max_notes_per_participant)
+        self.gateway = Gateway(self.registry, self.signer, quotas, self.effects.applied,
+                               settings.round_grace_s)
+        self.join_misses = Misses(settings.join_misses_per_minute)
+        # R44: suggestion jobs in a worker, by the notes they compare.
+        self._suggesting: dict[tuple[tuple[str, str], ...], asyncio.Future[
+            list[suggest.Suggestion]]] = {}
+        self.first_link: str | None = None  # the first organiser's sign-in link, if printed
 
-    # --- HTTP ---------------------------------------------------------------------------------
+    # --- helpers -------------------------------------------------------------------------------
+
+    def base_url(self, request: Request | None = None) -> str:
+        """Where links point (R38): PUBLIC_URL, or the request's host, which the host check
+        has already held to ALLOWED_HOSTS."""
+        if self.settings.public_url:
+            return self.settings.public_url
+        if request is not None:
+            return str(request.base_url).rstrip("/")
+        host = self.settings.host if self.settings.host not in ("0.0.0.0", "::") else "127.0.0.1"
+        return f"http://{host}:{self.settings.port}"
+
+    def _facilitator_token(self, rec: SessionRecord, participant: str | None = None) -> str:
+        return self.signer.issue(rec.id, "facilitator", self.token_ttl, participant, rec.key)
+
+    def session_created(self, rec: SessionRecord, request: Request) -> dict[str, Any]:
+        """The answer to a new (created, imported or restored) session: its links."""
+        base = self.base_url(request)
+        facilitator = self._facilitator_token(rec, OWNER_PREFIX + rec.owner[:12]
+                                              if rec.owner else None)
+        return {
+            "session": rec.public(),
+            "code": rec.code,
+            "facilitator_token": facilitator,
+            "facilitator_url": f"{base}/#t={facilitator}",
+            **self._links(rec, base),
+        }
+
+    def owner_links(self, rec: SessionRecord, org: Organiser, request: Request
+                    ) -> dict[str, Any]:
+        """What "Mijn sessies" shows of one session: its code and a facilitator link."""
+        base = self.base_url(request)
+        token = self._facilitator_token(rec, OWNER_PREFIX + org.id[:12])
+        return {"id": rec.id, "code": rec.code, "facilitator_token": token,
+                "facilitator_url": f"{base}/#t={token}", "join_url": f"{base}/j/{rec.code}"}
+
+    def _links(self, rec: SessionRecord, base: str) -> dict[str, Any]:
+        """Everything a facilitator hands out: join links and QR codes, screen links."""
+        viewer = self.signer.issue(rec.id, "viewer", self.token_ttl, key=rec.key)
+        corners = [b.instrument for b in rec.boards]
+        return {
+            "join_url": f"{base}/j/{rec.code}",
+            "corner_join_urls": {c: f"{base}/j/{rec.code}/{c}" for c in corners},
+            "viewer_token": viewer,
+            "viewer_url": f"{base}/#t={viewer}",
+            "projector_urls": {c: f"{base}/#t={viewer}&corner={c}" for c in corners},
+            "qr": {
+                "session": f"/qr/{rec.code}.svg",
+                "corners": {c: f"/qr/{rec.code}/{c}.svg" for c in corners},
+            },
+        }
+
+    async def authorised(self, request: Request, *roles_: str
+                         ) -> tuple[SessionRecord, Grant] | Response:
+        """The session of the URL, when the bearer token is one of ``roles_`` of it, made for
+        this session (its key) and not taken out (R19, R33)."""
+        try:
+            grant = self.signer.verify(bearer(request))
+        except BadToken as exc:
+            return error("bad_token", str(exc), 401)
+        sid = request.path_params["sid"]
+        if grant.session != sid or grant.role not in roles_:
+            return error("forbidden", f"only for this session's {' or '.join(roles_)}", 403)
+        try:
+            rec = await self.registry.session(sid)
+            if rec is not None and rec.key == grant.key:
+                control = await self.registry.room(rec, rec.control_id)
+                ctl = control.state.control if control is not None else None
+                if ctl is not None and grant.participant in ctl.removed:
+                    return error("removed", "this link was taken out of the session", 403)
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        if rec is None or rec.key != grant.key:
+            return error("unknown_session", sid, 404)
+        return rec, grant
+
+    async def owned(self, request: Request) -> tuple[SessionRecord, Organiser] | Response:
+        """The session of the URL, when the signed-in organiser owns it (R31)."""
+        org = await self.organiser_api.required(request)
+        if isinstance(org, Response):
+            return org
+        try:
+            rec = await self.registry.session(request.path_params["sid"])
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        if rec is None or rec.owner != org.id:
+            return error("unknown_session", "not a session of yours", 404)
+        return rec, org
+
+    # --- HTTP: the service -----------------------------------------------------------------------
 
     async def healthz(self, request: Request) -> Response:
         ok = await self.store.ping()
@@ -118,106 +228,135 @@ class Server:
     async def template_schema(self, request: Request) -> Response:
         return JSONResponse(templates.json_schema())
 
+    async def export_schema(self, request: Request) -> Response:
+        return JSONResponse(schema.json_schema())
+
+    async def state_schema(self, request: Request) -> Response:
+        return JSONResponse(schema.state_schema())
+
     async def template_list(self, request: Request) -> Response:
         return JSONResponse(self.catalog.public())
 
-    def _base_url(self, request: Request) -> str:
-        return self.settings.public_url or str(request.base_url).rstrip("/")
+    async def index(self, request: Request) -> Response:
+        return FileResponse(WEB_DIR / "index.html", headers={"cache-control": "no-cache"})
+
+    # --- HTTP: sessions --------------------------------------------------------------------------
 
     async def create_session(self, request: Request) -> Response:
+        """R31: an organiser makes a session; they own it and find it in "Mijn sessies"."""
+        org = await self.organiser_api.required(request)
+        if isinstance(org, Response):
+            return org
         try:
-            body = await request.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, dict):
-            return JSONResponse({"error": "bad_request", "message": "expected an object"}, 400)
-        template = str(body.get("template") or "vier-hoeken")
-        title = str(body.get("title") or "")[:120]
+            body = await json_body(request)
+            title = clean_title(body.get("title"))
+        except ValueError as exc:
+            return error("bad_request", str(exc), 400)
+        template = str(body.get("template") or "vier-hoeken")[:64]
         try:
-            rec = new_session(self.catalog, template, title)
+            rec = new_session(self.catalog, template, title, owner=org.id)
         except KeyError:
-            return JSONResponse({"error": "unknown_template",
-                                 "message": f"no template {template!r}"}, 404)
+            return error("unknown_template", f"no template {template!r}", 404)
         try:
-            await self.hub.put_session(rec)
+            rec = await lifecycle.claim(self.store, rec)
+            await self.registry.put_session(rec)
+            await self.organiser_api.own(org, rec)
         except StoreUnavailable as exc:
-            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
+            return error("store_unavailable", str(exc), 503)
         return JSONResponse(self.session_created(rec, request), status_code=201)
-
-    def session_created(self, rec: SessionRecord, request: Request) -> dict[str, Any]:
-        """The answer to a new (created, imported or restored) session: its links."""
-        base = self._base_url(request)
-        facilitator = self.signer.issue(rec.id, "facilitator", self.token_ttl)
-        return {
-            "session": rec.public(),
-            "code": rec.code,
-            "facilitator_token": facilitator,
-            "facilitator_url": f"{base}/#t={facilitator}",
-            **self._links(rec, base),
-        }
-
-    def _links(self, rec: SessionRecord, base: str) -> dict[str, Any]:
-        """Everything a facilitator hands out: join links and QR codes, screen links."""
-        viewer = self.signer.issue(rec.id, "viewer", self.token_ttl)
-        corners = [b.instrument for b in rec.boards]
-        return {
-            "join_url": f"{base}/j/{rec.code}",
-            "corner_join_urls": {c: f"{base}/j/{rec.code}/{c}" for c in corners},
-            "viewer_token": viewer,
-            "viewer_url": f"{base}/#t={viewer}",
-            "projector_urls": {c: f"{base}/#t={viewer}&corner={c}" for c in corners},
-            "qr": {
-                "session": f"/qr/{rec.code}.svg",
-                "corners": {c: f"/qr/{rec.code}/{c}.svg" for c in corners},
-            },
-        }
-
-    async def _authorised(self, request: Request, *roles_: str) -> SessionRecord | Response:
-        """The session of the URL, when the bearer token is one of ``roles_`` of it (R19)."""
-        auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        try:
-            grant = self.signer.verify(token)
-        except BadToken as exc:
-            return JSONResponse({"error": "bad_token", "message": str(exc)}, 401)
-        sid = request.path_params["sid"]
-        if grant.session != sid or grant.role not in roles_:
-            return JSONResponse({"error": "forbidden",
-                                 "message": f"only for this session's {' or '.join(roles_)}"},
-                                403)
-        try:
-            rec = await self.hub.session(sid)
-        except StoreUnavailable as exc:
-            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
-        if rec is None:
-            return JSONResponse({"error": "unknown_session", "message": sid}, 404)
-        return rec
 
     async def session_links(self, request: Request) -> Response:
         """GET with ``Authorization: Bearer <facilitator token>`` of this session (R19)."""
-        rec = await self._authorised(request, "facilitator")
-        if isinstance(rec, Response):
-            return rec
-        return JSONResponse({"code": rec.code, **self._links(rec, self._base_url(request))})
+        found = await self.authorised(request, "facilitator")
+        if isinstance(found, Response):
+            return found
+        rec, _ = found
+        return JSONResponse({"code": rec.code, **self._links(rec, self.base_url(request))})
+
+    async def rotate_code(self, request: Request) -> Response:
+        """R33: a new join code; the old code, its posters and QR codes stop at once."""
+        found = await self.authorised(request, "facilitator")
+        if isinstance(found, Response):
+            return found
+        rec, _ = found
+        try:
+            fresh = await lifecycle.rotate_code(self.store, rec)
+        except (StoreUnavailable, lifecycle.NoFreeId) as exc:
+            return error("store_unavailable", str(exc), 503)
+        self.registry.cache_session(fresh)
+        return JSONResponse({"code": fresh.code, **self._links(fresh, self.base_url(request))})
+
+    async def invites(self, request: Request) -> Response:
+        """Co-facilitator links of a session (R33): list (GET), make one (POST {name})."""
+        found = await self.authorised(request, "facilitator")
+        if isinstance(found, Response):
+            return found
+        rec, grant = found
+        kind = lifecycle.INVITES + rec.id
+        try:
+            if request.method == "POST":
+                body = await json_body(request)
+                name = " ".join(str(body.get("name") or "").split())[:MAX_NAME]
+                if not name or not re.fullmatch(ONE_LINE, name):
+                    return error("bad_request", "name: one line of text", 400)
+                if len(await self.store.list_records(kind)) >= MAX_INVITES:
+                    return error("quota_exceeded", f"at most {MAX_INVITES} invitations", 409)
+                iid = "f-" + secrets.token_hex(6)
+                await self.store.put_record(kind, iid, orjson.dumps(
+                    {"id": iid, "name": name, "by": grant.participant}).decode())
+                token = self._facilitator_token(rec, iid)
+                return JSONResponse({"id": iid, "name": name, "token": token,
+                                     "url": f"{self.base_url(request)}/#t={token}"}, 201)
+            listed = [orjson.loads(raw)
+                      for _, raw in await self.store.list_records(kind)]
+        except ValueError as exc:
+            return error("bad_request", str(exc), 400)
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        return JSONResponse({"invites": listed})
+
+    async def revoke_invite(self, request: Request) -> Response:
+        """R33: a co-facilitator link stops at once, on every process (a control-board op)."""
+        found = await self.authorised(request, "facilitator")
+        if isinstance(found, Response):
+            return found
+        rec, grant = found
+        iid = request.path_params["iid"]
+        try:
+            raw = await self.store.get_record(lifecycle.INVITES + rec.id, iid)
+            if raw is None:
+                return error("unknown_invite", iid, 404)
+            control = await self.registry.room(rec, rec.control_id)
+            assert control is not None
+            actor = Actor(participant=grant.participant, role="facilitator")
+            op = ParticipantRemove(kind="participant.remove", participant=iid)
+            seq, _ = await control.submit(f"revoke-{iid}", op, actor,
+                                          control.state.control.round
+                                          if control.state.control else 1)
+            await self.store.delete_record(lifecycle.INVITES + rec.id, iid)
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        return JSONResponse({"revoked": iid, "seq": seq})
 
     async def suggestions(self, request: Request) -> Response:
         """R29: suggested clusters for the unclustered notes of one station, over every board
         of the session (or one, with ``board=``). The facilitator accepts, edits or rejects
         each; nothing changes until they send the cluster ops."""
-        rec = await self._authorised(request, "facilitator")
-        if isinstance(rec, Response):
-            return rec
+        found = await self.authorised(request, "facilitator")
+        if isinstance(found, Response):
+            return found
+        rec, _ = found
         station = request.query_params.get("station", "")
         only = request.query_params.get("board")
         try:
-            control = await self.hub.room(rec, rec.control_id)
+            control = await self.registry.room(rec, rec.control_id)
             ctl = control.state.control if control is not None else None
             notes: list[tuple[str, str]] = []
             texts: dict[str, dict[str, str]] = {}
             for info in rec.boards:
                 if only and info.id != only:
                     continue
-                room = await self.hub.room(rec, info.id)
+                room = await self.registry.room(rec, info.id)
                 assert room is not None
                 for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
                     clustered = ctl is not None and ctl.resolve(note.cluster) is not None
@@ -226,10 +365,57 @@ class Server:
                         notes.append((key, note.text))
                         texts[key] = {"board": info.id, "note": note.id, "text": note.text}
         except StoreUnavailable as exc:
-            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
-        found = suggest.suggest(notes)
-        return JSONResponse({"station": station, "clusters": [
-            {"title": s.title, "notes": [texts[k] for k in s.keys]} for s in found]})
+            return error("store_unavailable", str(exc), 503)
+        # R44: a bounded number of notes, compared in a worker process; the same question
+        # asked again while it is being answered waits for that answer.
+        picked = tuple(notes[:suggest.MAX_COMPARED])
+        if len(picked) <= suggest.INLINE_UP_TO:
+            found_clusters = suggest.suggest(picked)
+        else:
+            job = self._suggesting.get(picked)
+            if job is None:
+                job = self._suggesting[picked] = asyncio.ensure_future(
+                    offload.run(suggest.suggest, picked))
+                job.add_done_callback(lambda _: self._suggesting.pop(picked, None))
+            found_clusters = await asyncio.shield(job)
+        return JSONResponse({
+            "station": station,
+            "clusters": [{"title": s.title, "notes": [texts[k] for k in s.keys]}
+                         for s in found_clusters],
+            "compared": len(picked), "of": len(notes), "truncated": len(picked) < len(notes)})
+
+    # --- HTTP: joining (R34) ---------------------------------------------------------------------
+
+    async def session_by_code(self, request: Request, code: str) -> SessionRecord | Response:
+        """The session of a join code, or the response that refuses: 429 after too many
+        misses from this address, 404 for no session, 410 for a closed one."""
+        host = client_host(request)
+        wait = self.join_misses.wait(host)
+        if wait > 0:
+            return error("too_many_tries", "te veel onbekende codes; probeer het over een "
+                         "minuut opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
+        try:
+            sid = await self.store.session_for_code(code) if code else None
+            rec = await self.registry.session(sid) if sid else None
+            if rec is not None:
+                control = await self.registry.room(rec, rec.control_id)
+                if control is not None and control.state.control is not None \
+                        and control.state.control.closed:
+                    return error("session_closed", "deze sessie is gesloten", 410)
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        if rec is None or rec.template == WORKSPACE:  # the design team's: never joined (R51)
+            self.join_misses.miss(host)
+            return error("unknown_session", f"geen sessie met code {code}", 404)
+        return rec
+
+    async def join(self, request: Request) -> Response:
+        rec = await self.session_by_code(request, normalise_code(request.path_params["code"]))
+        if isinstance(rec, Response):
+            return rec
+        token = self.signer.issue(rec.id, "participant", self.token_ttl, key=rec.key)
+        return JSONResponse({"session": rec.public(), "token": token, "role": "participant"},
+                            headers={"cache-control": "no-store"})
 
     async def qr_code(self, request: Request) -> Response:
         """The QR code of a session's join link, or of one corner's (``/j/CODE/corner``)."""
@@ -237,44 +423,24 @@ class Server:
         corner = request.path_params.get("corner")
         fmt = request.path_params["fmt"]
         if fmt not in ("svg", "png"):
-            return JSONResponse({"error": "bad_request", "message": "svg or png"}, 404)
-        rec = await self._session_by_code(code)
+            return error("bad_request", "svg or png", 404)
+        rec = await self.session_by_code(request, code)
         if isinstance(rec, Response):
             return rec
-        url = f"{self._base_url(request)}/j/{rec.code}"
+        url = f"{self.base_url(request)}/j/{rec.code}"
         if corner is not None:
             if rec.board_of_corner(corner) is None:
-                return JSONResponse({"error": "unknown_corner", "message": corner}, 404)
+                return error("unknown_corner", corner, 404)
             url += f"/{corner}"
+        # R38: not for shared caches (a code can be rotated; the host is this server's own).
         return Response(qr.render(url, fmt), media_type=qr.MEDIA_TYPE[fmt],
-                        headers={"cache-control": "public, max-age=3600"})
+                        headers={"cache-control": "private, max-age=300"})
 
-    async def _session_by_code(self, code: str) -> SessionRecord | Response:
-        """The session of a join code, or the JSON error response (404, or 503)."""
-        try:
-            sid = await self.store.session_for_code(code)
-            rec = await self.hub.session(sid) if sid else None
-        except StoreUnavailable as exc:
-            return JSONResponse({"error": "store_unavailable", "message": str(exc)}, 503)
-        if rec is None:
-            return JSONResponse({"error": "unknown_session",
-                                 "message": f"geen sessie met code {code}"}, 404)
-        return rec
-
-    async def join(self, request: Request) -> Response:
-        rec = await self._session_by_code(normalise_code(request.path_params["code"]))
-        if isinstance(rec, Response):
-            return rec
-        token = self.signer.issue(rec.id, "participant", self.token_ttl)
-        return JSONResponse({"session": rec.public(), "token": token, "role": "participant"})
-
-    async def index(self, request: Request) -> Response:
-        return FileResponse(WEB_DIR / "index.html", headers={"cache-control": "no-cache"})
-
-    # --- websocket ----------------------------------------------------------------------------
+    # --- the websocket's entry (server/wire.py) -------------------------------------------------
 
     def origin_allowed(self, origin: str | None, host: str) -> bool:
-        """R4: browsers must come from our own origin or the allow-list."""
+        """R4: browsers must come from our own origin or the allow-list; R38: and our own
+        origin is one of the allowed hosts."""
         if origin is None:
             return True  # not a browser; its token still decides what it may do
         origin = origin.rstrip("/")
@@ -283,263 +449,75 @@ class Server:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https"):
             return False
-        return parts.netloc == host
+        return parts.netloc == host and self.host_allowed(host)
 
-    def opened(self, conn: Connection) -> None:
-        """A websocket completed its handshake (server/wire.py)."""
-        self.hub.attach(conn)
-        if not self.hub.writable:
-            conn.send(encode(protocol.Status(writable=False, reason="store_unavailable")))
+    def host_allowed(self, host: str) -> bool:
+        name = urlsplit(f"//{host}").hostname or ""
+        allowed = self.settings.hosts()
+        return "*" in allowed or name in allowed or name.strip("[]") in allowed
 
-    def receive(self, conn: Connection, data: str) -> Awaitable[None] | None:
-        """One message from a client. What can be answered at once is (pings, drags on a
-        board the connection follows); the rest returns the work to await, which the wire
-        does in the order the messages came."""
-        frame = protocol.parse_client(data)
-        if isinstance(frame, Error):
-            conn.send(encode(frame))
-            return None
-        if isinstance(frame, Ping):
-            conn.send(encode(Pong(t=frame.t, server_time=time.time())))
-            return None
-        if isinstance(frame, Drag) and frame.board in conn.boards:
-            # Subscribed means the board is of this connection's session and loaded.
-            room = self.hub.rooms.get(frame.board)
-            grant = conn.grant
-            if room is not None and grant is not None:
-                if grant.can_write:
-                    room.drag(conn, frame.note, frame.x, frame.y)
-                return None
-        return self._handle(conn, frame)
+    def opened(self, conn: Any) -> None:
+        self.gateway.opened(conn)
 
-    def _error(self, conn: Connection, code: ErrorCode, message: str,
-               ref: str | None = None) -> None:
-        conn.send(encode(Error(code=code, message=message, ref=ref)))
+    def receive(self, conn: Any, data: str) -> Awaitable[None] | None:
+        return self.gateway.receive(conn, data)
 
-    async def _handle(self, conn: Connection, frame: Any) -> None:
-        if isinstance(frame, Hello):
-            await self._hello(conn, frame)
-            return
-        grant = conn.grant
-        ref = frame.id if isinstance(frame, OpFrame) else frame.type
-        if grant is None:
-            self._error(conn, "not_joined", "send hello with a token first", ref=ref)
-            return
-        try:
-            session = await self.hub.session(grant.session)
-        except StoreUnavailable:
-            self._error(conn, "store_unavailable", "the store is unreachable", ref=ref)
-            return
-        if session is None:
-            self._error(conn, "bad_token", "the session of this token no longer exists", ref=ref)
-            return
-        if isinstance(frame, Unsubscribe):
-            room = self.hub.rooms.get(frame.board)
-            if room is not None:
-                room.unsubscribe(conn)
-            return
-        try:
-            room = await self.hub.room(session, frame.board)
-        except StoreUnavailable:
-            self._error(conn, "store_unavailable", "the store is unreachable", ref=ref)
-            return
-        if room is None:
-            self._error(conn, "unknown_board", f"board {frame.board!r} is not in this session",
-                        ref=ref)
-            return
-        if isinstance(frame, Subscribe):
-            room.subscribe(conn, frame.epoch, frame.seq)
-        elif isinstance(frame, Drag):
-            if grant.can_write:
-                room.drag(conn, frame.note, frame.x, frame.y)
-        elif isinstance(frame, OpFrame):
-            await self._op(conn, grant, session, room, frame)
-
-    async def _hello(self, conn: Connection, frame: Hello) -> None:
-        if frame.v != PROTOCOL_VERSION:
-            self._error(conn, "bad_version",
-                        f"protocol version {frame.v} not supported, use {PROTOCOL_VERSION}")
-            return
-        try:
-            grant = self.signer.verify(frame.token)
-            session = await self.hub.session(grant.session)
-        except BadToken as exc:
-            self._error(conn, "bad_token", str(exc), ref="hello")
-            return
-        except StoreUnavailable:
-            self._error(conn, "store_unavailable", "the store is unreachable", ref="hello")
-            return
-        if session is None:
-            self._error(conn, "bad_token", "the session of this token no longer exists",
-                        ref="hello")
-            return
-        try:
-            control = await self.hub.room(session, session.control_id)
-        except StoreUnavailable:
-            self._error(conn, "store_unavailable", "the store is unreachable", ref="hello")
-            return
-        ctl = control.state.control if control is not None else None
-        groups = ctl.groups if ctl is not None else session.groups
-        group = frame.group if frame.group in groups else ""
-        if ctl is not None:
-            group = ctl.group_of(grant.participant) or group
-        conn.grant = grant
-        conn.actor = Actor(participant=grant.participant, name=frame.name, group=group,
-                           role=grant.role)
-        conn.send(encode(Welcome(
-            session=session.public(),
-            me={"participant": grant.participant, "role": grant.role, "name": frame.name,
-                "group": group},
-            server_time=time.time(),
-        )))
-
-    async def _op(self, conn: Connection, grant: Grant, session: SessionRecord, room: Room,
-                  frame: OpFrame) -> None:
-        if grant.expires < time.time():
-            # R19: roles are checked on every op, and a token can expire during the day.
-            conn.grant = None
-            self._error(conn, "bad_token", "token expired", ref=frame.id)
-            return
-        if not roles.may(grant.role, frame.op.kind):
-            reason = ("this link may only watch" if grant.role == "viewer"
-                      else f"a {grant.role} may not send {frame.op.kind}")
-            self._error(conn, "forbidden", reason, ref=frame.id)
-            return
-        assert conn.actor is not None
-        actor, round_ = conn.actor, 1
-        if room.state.control is not None:
-            round_ = room.state.control.round
-        else:
-            # R21: a note carries the group and round of the moment it was written.
-            try:
-                control = await self.hub.room(session, session.control_id)
-            except StoreUnavailable:
-                self._error(conn, "store_unavailable", "the store is unreachable", ref=frame.id)
-                return
-            ctl = control.state.control if control is not None else None
-            if ctl is not None and ctl.closed:
-                self._error(conn, "session_closed", "de sessie is gesloten", ref=frame.id)
-                return
-            if ctl is not None:
-                round_ = ctl.round
-                group = ctl.group_of(actor.participant) or (
-                    actor.group if actor.group in ctl.groups else "")
-                if group != actor.group:
-                    actor = replace(actor, group=group)
-        error = room.check(frame.op, actor) or await self._cross_board_check(
-            session, room, frame.op)
-        if error is not None:
-            # A retry of an op that is already stored gets its first answer (R5).
-            try:
-                seq = await self.store.seq_of(room.board_id, frame.id)
-            except StoreUnavailable:
-                seq = None
-            if seq is not None and seq <= room.state.seq:
-                conn.send(room.ack(frame.id, seq, room.state.outcome_of(seq)))
-                return
-            self._error(conn, error[0], error[1], ref=frame.id)
-            return
-        future = room.submit(frame.id, frame.op, actor, round_)
-
-        def answer(f: asyncio.Future[Any]) -> None:
-            if f.cancelled():
-                return
-            exc = f.exception()
-            if exc is not None:
-                self._error(conn, "store_unavailable", "not acknowledged: the store did not "
-                            "confirm it; send it again later with the same id", ref=frame.id)
-                return
-            seq, outcome = f.result()
-            conn.send(room.ack(frame.id, seq, outcome))
-            if outcome.result == "applied" and room.state.control is not None:
-                self._after_control(session, frame.op, round_)
-
-        future.add_done_callback(answer)
-
-    async def _cross_board_check(self, session: SessionRecord, room: Room, op: Any
-                                 ) -> tuple[ErrorCode, str] | None:
-        """Checks that need two boards: a note's cluster (control board) must be of the note's
-        station (R26); a dot must go to a note that is on its board and in the vote's scope
-        (R27)."""
-        if isinstance(op, NoteCluster) and op.cluster is not None:
-            control = await self.hub.room(session, session.control_id)
-            ctl = control.state.control if control is not None else None
-            note = room.state.notes.get(op.note)
-            if ctl is None or ctl.resolve(op.cluster) != op.cluster:
-                return "unknown_cluster", f"cluster {op.cluster!r} is not (or no longer) there"
-            station = ctl.clusters[op.cluster]["station"]
-            if note is not None and note.zone != station:
-                return "unknown_cluster", (f"cluster {op.cluster!r} belongs to {station!r}, "
-                                           f"the note is in {note.zone!r}")
-        if isinstance(op, VoteCast):
-            ctl = room.state.control
-            target = await self.hub.room(session, op.board) if op.board != room.board_id else None
-            note = target.state.notes.get(op.note) if target is not None else None
-            if target is None or target.state.control is not None or note is None:
-                return "unknown_note", f"note {op.note!r} is not on board {op.board!r}"
-            vote = ctl.votes.get(op.vote) if ctl is not None else None
-            if vote is not None and vote["station"] and note.zone != vote["station"]:
-                return "unknown_note", f"this vote is on {vote['station']!r} notes only"
-        return None
-
-    def _after_control(self, session: SessionRecord, op: Any, round_before: int) -> None:
-        """R24: the server archives a snapshot by itself at each round's end and at closing.
-
-        Only the process that stored the op does it, so there is one snapshot per event."""
-        name = None
-        if op.kind in ("round.next", "round.set"):
-            name = archive.ROUND_END.format(n=round_before)
-        elif op.kind == "session.close" and op.closed:
-            name = archive.CLOSED
-        if name is None:
-            return
-        # Taken now, in the same step as the round change: a note stored a moment later
-        # belongs to the next round and is not in it.
-        now = archivist.capture_now(self.hub, session)
-        self.keep(asyncio.create_task(self._auto_snapshot(session, name, now)))
-
-    def keep(self, task: asyncio.Task[None]) -> None:
-        """A task of this server's own, cancelled when it stops."""
-        self._background.add(task)
-        task.add_done_callback(self._background.discard)
-
-    async def _retention(self) -> None:
-        """RETENTION_DAYS: old sessions are deleted at start-up and then once a day."""
-        while True:
-            try:
-                await archivist.purge(self.store, self.settings.retention_days)
-            except StoreUnavailable:
-                log.warning("retention: the store is unreachable; trying again in an hour")
-                await asyncio.sleep(3600)
-                continue
-            await asyncio.sleep(86400)
-
-    async def _auto_snapshot(self, session: SessionRecord, name: str,
-                             now: dict[str, BoardState]) -> None:
-        try:
-            async with self._snapshot_lock:  # FIFO: archived in the order they happened
-                doc = await archivist.complete(self.hub, session, now)
-                await archivist.take(self.store, doc, name, "auto", unique=True)
-        except Exception:  # never let an archive failure touch the live session
-            log.exception("automatic snapshot %r of session %s failed", name, session.id)
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        self.effects.keep(task)
 
     # --- lifecycle ----------------------------------------------------------------------------
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         await self.store.open()
+        self._warn_about_hosts()
+        await self._first_run()
         retention = None
         if self.settings.retention_days > 0:
-            retention = asyncio.create_task(self._retention())
+            retention = asyncio.create_task(self.effects.retention(self.settings.retention_days))
+        self.registry.start_sweeping(self.settings.room_idle_s)  # R45
+        # R44: collection pauses measured and kept short. Frozen only when this process is
+        # the server's own (not an app embedded in a test runner, whose objects come and go).
+        gcwatch.WATCH.install()
+        if "pytest" not in sys.modules:
+            gcwatch.WATCH.freeze()
         try:
             yield
         finally:
-            for task in [*self._background, *([retention] if retention else [])]:
-                task.cancel()
+            if retention is not None:
+                retention.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
-            await self.hub.close()
+                    await retention
+            await self.effects.close()
+            await self.registry.close()
             await self.store.close()
+            await asyncio.to_thread(offload.shutdown)
+            log.info("garbage collection: %s", gcwatch.WATCH.summary())
+            gcwatch.WATCH.uninstall()
+
+    def _warn_about_hosts(self) -> None:
+        """R38: listening beyond loopback with no public address answers loopback names only."""
+        s = self.settings
+        if s.host not in ("127.0.0.1", "localhost", "::1") and not s.public_url \
+                and not s.allowed_hosts:
+            log.warning("HOST=%s but neither PUBLIC_URL nor ALLOWED_HOSTS is set: requests for "
+                        "any host but %s are refused (400)", s.host, ", ".join(s.hosts()))
+
+    async def _first_run(self) -> None:
+        """R31: a server nobody has signed in to prints a one-time sign-in link, so that
+        ``make run`` on a fresh machine ends in a server someone can use."""
+        try:
+            first = await self.organisers.first_run()
+        except StoreUnavailable:
+            return
+        if first is None:
+            return
+        org, secret = first
+        self.first_link = f"{self.base_url()}/o/{secret}"
+        message = (f"Nog niemand is organisator. Open deze eenmalige inloglink (24 uur geldig) "
+                   f"als organisator {org.name!r}: {self.first_link}")
+        log.warning(message)
+        print(message, flush=True)
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
@@ -551,18 +529,37 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/qr/{code}.{fmt}", server.qr_code),
         Route("/qr/{code}/{corner}.{fmt}", server.qr_code),
         Route("/api/sessions/{sid}/links", server.session_links),
+        Route("/api/sessions/{sid}/code", server.rotate_code, methods=["POST"]),
+        Route("/api/sessions/{sid}/invites", server.invites, methods=["GET", "POST"]),
+        Route("/api/sessions/{sid}/invites/{iid}", server.revoke_invite, methods=["DELETE"]),
         Route("/api/sessions/{sid}/suggest", server.suggestions),
         Route("/s/{sid}/{name}", server.index),
         *ArchiveAPI(server).routes(),
+        *server.organiser_api.routes(),
+        *SignupAPI(server).routes(),
+        *MaterialAPI(server).routes(),
+        *OntwerpslagAPI(server).routes(),
         Route("/healthz", server.healthz),
         Route("/api/protocol.schema.json", server.protocol_schema),
         Route("/api/templates", server.template_list),
         Route("/api/templates.schema.json", server.template_schema),
+        Route("/api/export.schema.json", server.export_schema),
+        Route("/api/state.schema.json", server.state_schema),
         Route("/api/sessions", server.create_session, methods=["POST"]),
         Route("/api/join/{code}", server.join),
         Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
     ]
     app = Starlette(routes=routes, lifespan=server.lifespan)
     app.state.server = server
+    from .guard import Bodies  # R39, R43: bodies bounded before anything reads them
+
+    app.add_middleware(Bodies, settings=server.settings)  # inside SecurityHeaders (added next)
     app.add_middleware(SecurityHeaders)
+    # R38: links and QR codes are only ever made for a host this server is meant to have.
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(_host_patterns(server)))
     return app
+
+
+def _host_patterns(server: Server) -> list[str]:
+    hosts = list(server.settings.hosts())
+    return [f"[{h}]" if ":" in h and not h.startswith("[") else h for h in hosts] + hosts

@@ -1,53 +1,48 @@
 """HTTP routes of the archive: snapshots, diff, restore, exports, reports, import, deletion.
 
-Everything here needs the facilitator's token of the session (``Authorization: Bearer``): a
-snapshot holds hidden and deleted notes, so a screen's viewer token cannot read it.
+Snapshots, diffs, restores and exports need the facilitator's token of the session
+(``Authorization: Bearer``): a snapshot holds hidden and deleted notes, so a screen's viewer
+token cannot read it. Importing, the cross-session report and deleting are an organiser's
+(R31): a report covers sessions they own, and they delete only their own.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import archive, archivist, export
-from .auth import BadToken
+from . import archive, archivist, jobs, lifecycle, report
+from .http import error, json_body
 from .session import SessionRecord
 from .store import ArchiveExists, StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
 
-MAX_IMPORT_BYTES = 32 * 1024 * 1024
+MAX_REPORT_SESSIONS = 20
 FORMATS = {
     "json": "application/json",
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
 }
-# The report is a document, not an app: no script at all, its own inline style only.
-REPORT_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-              "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
-
-
-def error(code: str, message: str, status: int) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message}, status)
+REPORT_CSP = report.REPORT_CSP + "; frame-ancestors 'none'"
 
 
 def render(docs: list[archive.Doc], fmt: str) -> str:
-    if fmt == "json":
-        if len(docs) != 1:
-            raise ValueError("a JSON export holds one session")
-        return orjson.dumps(docs[0], option=orjson.OPT_INDENT_2).decode()
-    if fmt == "csv":
-        return export.to_csv(docs)
-    if fmt == "md":
-        return export.to_markdown(docs)
-    return export.to_html(docs)
+    return jobs.render([orjson.dumps(doc) for doc in docs], fmt)
+
+
+async def rendered(raws: list[bytes | str], fmt: str, anonymous: bool = False,
+                   verify: bool = False) -> str:
+    """An export or report of documents given as JSON, rendered off the event loop (R44)."""
+    return await archivist.work(sum(len(r) for r in raws), jobs.render, raws, fmt, anonymous,
+                                verify)
 
 
 def download(body: str, fmt: str, stem: str) -> Response:
@@ -77,18 +72,17 @@ class ArchiveAPI:
             Route("/api/import", self.import_, methods=["POST"]),
         ]
 
-    async def _doc(self, rec: SessionRecord, request: Request) -> archive.Doc:
+    async def _doc(self, rec: SessionRecord, request: Request) -> tuple[bytes | str, bool]:
+        """The document an export is of, as JSON: a snapshot (its hash still to be checked:
+        true) or the live session."""
         name = request.query_params.get("snapshot")
         if name:
-            doc = await archivist.open_snapshot(self.store, rec.id, name)
-        else:
-            doc = await archivist.live_document(self.server.hub, rec)
-        if request.query_params.get("anonymous") in ("1", "true", "ja"):
-            doc = archive.anonymise(doc)
-        return doc
+            return await archivist.snapshot_json(self.store, rec.id, name), True
+        return await archivist.live_json(self.server.registry, rec), False
 
     async def _guard(self, request: Request, *roles: str) -> SessionRecord | Response:
-        return await self.server._authorised(request, *roles)
+        found = await self.server.authorised(request, *roles)
+        return found if isinstance(found, Response) else found[0]
 
     async def list_or_take(self, request: Request) -> Response:
         rec = await self._guard(request, "facilitator")
@@ -97,10 +91,10 @@ class ArchiveAPI:
         try:
             if request.method == "GET":
                 return JSONResponse({"snapshots": await archivist.snapshots(self.store, rec.id)})
-            body = await _json_body(request)
+            body = await json_body(request)
             name = str(body.get("name") or "").strip()
-            doc = await archivist.live_document(self.server.hub, rec)
-            meta = await archivist.take(self.store, doc, name, "manual")
+            doc = await archivist.live_json(self.server.registry, rec)
+            meta = await archivist.take(self.store, doc, name, "manual", session_id=rec.id)
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
         except ArchiveExists:
@@ -114,31 +108,32 @@ class ArchiveAPI:
         if isinstance(rec, Response):
             return rec
         try:
-            doc = await archivist.open_snapshot(self.store, rec.id, request.path_params["name"])
+            raw = await archivist.snapshot_json(self.store, rec.id, request.path_params["name"])
+            body = await archivist.work(len(raw), jobs.public_snapshot, raw)
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)
         except archive.ImportRefused as exc:
             return error("corrupt_snapshot", str(exc), 500)
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
-        public = dict(doc, boards=[
-            {**b, "state": _public_state(b["state"])} for b in doc["boards"]])
-        return JSONResponse(public)
+        return Response(body, media_type="application/json")
 
     async def restore(self, request: Request) -> Response:
         rec = await self._guard(request, "facilitator")
         if isinstance(rec, Response):
             return rec
         try:
-            body = await _json_body(request)
-            doc = await archivist.open_snapshot(self.store, rec.id, request.path_params["name"])
-            fresh = await archivist.import_document(self.store, doc, as_new=True,
-                                                    title=str(body.get("title") or "")[:120])
+            body = await json_body(request)
+            raw = await archivist.snapshot_json(self.store, rec.id, request.path_params["name"])
+            fresh = await archivist.import_json(
+                self.store, raw, owner=rec.owner,
+                title=" ".join(str(body.get("title") or "").split())[:120], verify=True)
+            await self.server.organiser_api.own_id(rec.owner, fresh)
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)
         except (archive.ImportRefused, ValueError) as exc:
             return error("import_refused", str(exc), 400)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, lifecycle.NoFreeId) as exc:
             return error("store_unavailable", str(exc), 503)
         return JSONResponse(self.server.session_created(fresh, request), 201)
 
@@ -148,14 +143,18 @@ class ArchiveAPI:
             return rec
         a, b = request.query_params.get("from"), request.query_params.get("to")
         try:
-            before = await archivist.open_snapshot(self.store, rec.id, a or "")
-            after = (await archivist.open_snapshot(self.store, rec.id, b) if b
-                     else await archivist.live_document(self.server.hub, rec))
+            before = await archivist.snapshot_json(self.store, rec.id, a or "")
+            after = (await archivist.snapshot_json(self.store, rec.id, b) if b
+                     else await archivist.live_json(self.server.registry, rec))
+            changes = await archivist.work(len(before) + len(after), jobs.diff, before, after,
+                                           bool(b))
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)
+        except archive.ImportRefused as exc:
+            return error("corrupt_snapshot", str(exc), 500)
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
-        return JSONResponse({"from": a, "to": b or None, "changes": archive.diff(before, after)})
+        return JSONResponse({"from": a, "to": b or None, "changes": changes})
 
     async def export(self, request: Request) -> Response:
         fmt = request.path_params["fmt"]
@@ -164,90 +163,81 @@ class ArchiveAPI:
         rec = await self._guard(request, "facilitator")
         if isinstance(rec, Response):
             return rec
+        snap = request.query_params.get("snapshot") or ""
         try:
-            doc = await self._doc(rec, request)
+            raw, frozen = await self._doc(rec, request)
+            body = await rendered([raw], fmt, anonymous=_yes(request, "anonymous"),
+                                  verify=frozen)
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)
+        except archive.ImportRefused as exc:
+            return error("corrupt_snapshot", str(exc), 500)
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
-        snap = (doc.get("snapshot") or {}).get("name", "")
-        return download(render([doc], fmt), fmt, f"{rec.title}-{snap or rec.code}")
+        return download(body, fmt, f"{rec.title}-{snap or rec.code}")
 
     async def report(self, request: Request) -> Response:
-        """Several sessions of one day merged per instrument x station (POST {tokens: [...]})."""
+        """Several sessions of one day merged per instrument x station (organiser; POST
+        ``{sessions: [id, ...], anonymous?}`` of sessions they own)."""
         fmt = request.path_params["fmt"]
         if fmt not in ("csv", "md", "html"):
             return error("unknown_format", "a report is csv, md or html", 404)
+        org = await self.server.organiser_api.required(request)
+        if isinstance(org, Response):
+            return org
         try:
-            body = await _json_body(request)
+            body = await json_body(request)
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
-        tokens = body.get("tokens")
-        if not isinstance(tokens, list) or not 1 <= len(tokens) <= 20:
-            return error("bad_request", "tokens: one to twenty facilitator tokens", 400)
-        docs = []
-        for token in tokens:
-            try:
-                grant = self.server.signer.verify(str(token))
-            except BadToken as exc:
-                return error("bad_token", str(exc), 401)
-            if grant.role != "facilitator":
-                return error("forbidden", "facilitator tokens only", 403)
-            rec = await self.server.hub.session(grant.session)
-            if rec is None:
-                return error("unknown_session", grant.session, 404)
-            doc = await archivist.live_document(self.server.hub, rec)
-            docs.append(archive.anonymise(doc) if body.get("anonymous") else doc)
-        return download(render(docs, fmt), fmt, "rapportage")
+        ids = body.get("sessions")
+        if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_REPORT_SESSIONS:
+            return error("bad_request", f"sessions: one to {MAX_REPORT_SESSIONS} session ids",
+                         400)
+        docs: list[bytes | str] = []
+        try:
+            for sid in ids:
+                rec = await self.server.registry.session(str(sid)[:64])
+                if rec is None or rec.owner != org.id:
+                    return error("unknown_session", f"not a session of yours: {sid}", 404)
+                docs.append(await archivist.live_json(self.server.registry, rec))
+            out = await rendered(docs, fmt, anonymous=bool(body.get("anonymous")))
+        except StoreUnavailable as exc:
+            return error("store_unavailable", str(exc), 503)
+        return download(out, fmt, "rapportage")
 
     async def import_(self, request: Request) -> Response:
-        raw = await request.body()
-        if len(raw) > MAX_IMPORT_BYTES:
-            return error("too_large", "an import is at most 32 MiB", 413)
+        """R31, R35: an organiser imports a JSON export as a new session of their own."""
+        org = await self.server.organiser_api.required(request)
+        if isinstance(org, Response):
+            return org
+        raw = await request.body()  # bounded before it was read (R43)
+        if len(raw) > self.server.settings.import_max_bytes:
+            return error("too_large", "this import is larger than IMPORT_MAX_MB allows", 413)
         try:
-            doc = orjson.loads(raw)
-            rec = await archivist.import_document(
-                self.store, doc, as_new=request.query_params.get("as_new") in ("1", "true"))
-        except orjson.JSONDecodeError:
-            return error("import_refused", "not JSON", 400)
+            # R44: parsed and checked in a worker process, not on the event loop.
+            rec = await archivist.import_json(self.store, raw, owner=org.id)
+            await self.server.organiser_api.own(org, rec)
         except archive.ImportRefused as exc:
             return error("import_refused", str(exc), 400)
-        except StoreUnavailable as exc:
+        except (StoreUnavailable, lifecycle.NoFreeId) as exc:
             return error("store_unavailable", str(exc), 503)
         return JSONResponse(self.server.session_created(rec, request), 201)
 
     async def delete(self, request: Request) -> Response:
-        rec = await self._guard(request, "facilitator")
-        if isinstance(rec, Response):
-            return rec
+        """R31, R33: the organiser who owns a session deletes it; its id and join code are
+        never used again, its links stop at once."""
+        found = await self.server.owned(request)
+        if isinstance(found, Response):
+            return found
+        rec, _ = found
         try:
-            await archivist.delete(self.store, rec)
+            await lifecycle.delete(self.store, rec)
+            await self.server.organiser_api.disown(rec)
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
-        await self.server.hub.forget(rec)
+        await self.server.registry.forget(rec)
         return JSONResponse({"deleted": rec.id})
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw:
-        return {}
-    try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError("body: not JSON") from exc
-    if not isinstance(body, dict):
-        raise ValueError("body: expected an object")
-    return body
-
-
-def _public_state(state: dict[str, Any]) -> dict[str, Any]:
-    out = {k: v for k, v in state.items() if k not in ("noops", "deleted")}
-    if "control" in out:
-        from .rotation import vote_public
-
-        ctl = {k: v for k, v in out["control"].items() if k not in ("members", "cluster_undo")}
-        ctl["votes"] = {vid: vote_public(v) for vid, v in ctl.get("votes", {}).items()}
-        out["control"] = ctl
-    out.pop("undo", None)
-    return out
+def _yes(request: Request, name: str) -> bool:
+    return request.query_params.get(name) in ("1", "true", "ja")

@@ -6,21 +6,35 @@ The pure parts (document format, hash, diff, checks) are in ``archive``.
 
 from __future__ import annotations
 
-import logging
+import asyncio
+import tempfile
 import time
-from typing import Any
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
 
 import orjson
 
-from . import archive
+from . import archive, jobs, lifecycle, offload
 from .board import BoardState, Entry, apply
-from .hub import Hub
+from .registry import Registry
 from .session import SessionRecord, normalise_code
 from .store import ArchiveExists, Store
-
-log = logging.getLogger("vierhoeken.archive")
+from .templates import Catalog
 
 MAX_SNAPSHOT_NAME = 80
+# R44: documents up to this size are worked on inline; larger ones in a worker process.
+INLINE_BYTES = 256 * 1024
+
+T = TypeVar("T")
+
+
+async def work(size: int, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` (a function of ``jobs``) inline for a small document, else off the
+    event loop (R44)."""
+    if size <= INLINE_BYTES:
+        return fn(*args)
+    return await offload.run(fn, *args)
 
 
 class NotFound(Exception):
@@ -66,64 +80,97 @@ async def stored_document(store: Store, session: SessionRecord) -> archive.Doc:
     return archive.document(session, states)
 
 
-async def live_document(hub: Hub, session: SessionRecord) -> archive.Doc:
+async def live_document(registry: Registry, session: SessionRecord) -> archive.Doc:
     """Every board of the session at one moment: rooms are brought up to date first, then
     read without awaiting in between, so each board is exactly at one seq (R24)."""
     rooms = []
     for bid in archive.board_ids(session):
-        room = await hub.room(session, bid)
+        room = await registry.room(session, bid)
         assert room is not None
-        if hub.store.shared:
+        if registry.store.shared:
             await room.catch_up()
         rooms.append(room)
     return archive.document(session, {r.board_id: r.state for r in rooms})
 
 
-def capture_now(hub: Hub, session: SessionRecord) -> dict[str, BoardState]:
-    """Copies of the boards loaded in this process, taken without awaiting (one moment)."""
+# --- documents as JSON, for the heavy work off the event loop (R44) ----------------------------
+
+Captured = dict[str, tuple[int, list[bytes]]]
+
+
+def capture_now(registry: Registry, session: SessionRecord) -> Captured:
+    """The boards loaded in this process as JSON pieces (``BoardState.json_parts``), taken
+    without awaiting, so each is the state at one seq and all at one moment."""
     out = {}
     for bid in archive.board_ids(session):
-        room = hub.rooms.get(bid)
+        room = registry.rooms.get(bid)
         if room is not None:
-            out[bid] = BoardState.from_dict(room.state.to_dict(), room.state.spec)
+            out[bid] = (room.state.seq, room.state.json_parts())
     return out
 
 
-async def complete(hub: Hub, session: SessionRecord, states: dict[str, BoardState]
-                   ) -> archive.Doc:
+async def live_json(registry: Registry, session: SessionRecord) -> bytes:
+    """``live_document`` as JSON: the rooms are loaded, caught up and their notes encoded
+    first; then every board is taken in one step and joined in a thread."""
+    rooms = []
+    for bid in archive.board_ids(session):
+        room = await registry.room(session, bid)
+        assert room is not None
+        if registry.store.shared:
+            await room.catch_up()
+        await room.warm()
+        rooms.append(room)
+    captured = {r.board_id: (r.state.seq, r.state.json_parts()) for r in rooms}
+    return await asyncio.to_thread(document_json, session, captured)
+
+
+async def complete(registry: Registry, session: SessionRecord, captured: Captured) -> bytes:
     """A document from ``capture_now``; boards not loaded then are loaded now (nobody wrote
     to them through this process in between)."""
-    missing = [bid for bid in archive.board_ids(session) if bid not in states]
-    if missing:
-        later = await live_document(hub, session)
-        for board in later["boards"]:
-            if board["id"] in missing:
-                info = session.board(board["id"])
-                assert info is not None
-                states[board["id"]] = BoardState.from_dict(board["state"], info.spec())
-    return archive.document(session, states)
+    missing = [bid for bid in archive.board_ids(session) if bid not in captured]
+    for bid in missing:
+        room = await registry.room(session, bid)
+        assert room is not None
+        await room.warm()
+        captured = {**captured, bid: (room.state.seq, room.state.json_parts())}
+    return await asyncio.to_thread(document_json, session, captured)
+
+
+def document_json(session: SessionRecord, captured: Captured, now: float | None = None
+                  ) -> bytes:
+    """``orjson.dumps(archive.document(session, states))`` from the boards' JSON pieces."""
+    head = orjson.dumps({"format": archive.FORMAT, "version": archive.VERSION,
+                         "exported_at": round(time.time() if now is None else now, 3),
+                         "snapshot": None, "session": session.model_dump(mode="json")})
+    boards = []
+    for bid in archive.board_ids(session):
+        if bid in captured:
+            seq, parts = captured[bid]
+            boards.append(b"".join([b'{"id":', orjson.dumps(bid), b',"seq":', str(seq).encode(),
+                                    b',"state":', *parts, b"}"]))
+    return b"".join([head[:-1], b',"boards":[', b",".join(boards), b"]}"])
 
 
 # --- named snapshots ---------------------------------------------------------------------------
 
 
-async def take(store: Store, doc: archive.Doc, name: str, reason: str,
-               unique: bool = False) -> dict[str, Any]:
-    """Freeze ``doc`` under ``name``; with ``unique`` a taken name gets " (2)", " (3)", …"""
-    session_id = doc["session"]["id"]
+async def take(store: Store, doc: archive.Doc | bytes, name: str, reason: str,
+               unique: bool = False, session_id: str = "") -> dict[str, Any]:
+    """Freeze ``doc`` (or its JSON, of session ``session_id``) under ``name``; with ``unique``
+    a taken name gets " (2)", " (3)", …"""
+    if not isinstance(doc, bytes):
+        session_id = doc["session"]["id"]
+        doc = orjson.dumps(doc)
     # A name is part of the snapshot's URL: no slashes, no control characters.
     base = " ".join(name.replace("/", "-").replace("\\", "-").split())[:MAX_SNAPSHOT_NAME]
     if not base:
         raise ValueError("a snapshot needs a name")
     for attempt in range(1, 50):
         candidate = base if attempt == 1 else f"{base} ({attempt})"
-        taken = time.time()
-        meta = archive.snapshot_meta(doc, candidate, reason, taken)
-        frozen = dict(doc, snapshot={k: meta[k] for k in ("name", "reason", "taken", "hash")})
+        meta, frozen = await work(len(doc), jobs.frozen, doc, candidate, reason, time.time())
         try:
-            await store.put_archive(session_id, candidate, orjson.dumps(meta).decode(),
-                                    orjson.dumps(frozen).decode())
-            return meta
+            await store.put_archive(session_id, candidate, meta, frozen)
+            return dict(orjson.loads(meta))
         except ArchiveExists:
             if not unique:
                 raise
@@ -132,6 +179,14 @@ async def take(store: Store, doc: archive.Doc, name: str, reason: str,
 
 async def snapshots(store: Store, session_id: str) -> list[dict[str, Any]]:
     return [orjson.loads(meta) for _, meta in await store.list_archives(session_id)]
+
+
+async def snapshot_json(store: Store, session_id: str, name: str) -> str:
+    """A frozen snapshot as it is stored (its hash not checked yet: ``jobs.load``)."""
+    raw = await store.get_archive(session_id, name)
+    if raw is None:
+        raise NotFound(f"geen snapshot {name!r} in sessie {session_id}")
+    return raw
 
 
 async def open_snapshot(store: Store, session_id: str, name: str) -> archive.Doc:
@@ -145,23 +200,23 @@ async def open_snapshot(store: Store, session_id: str, name: str) -> archive.Doc
     return doc
 
 
-# --- import, restore, delete -------------------------------------------------------------------
+# --- import, restore ---------------------------------------------------------------------------
 
 
-async def import_document(store: Store, doc: Any, as_new: bool = False, title: str = ""
-                          ) -> SessionRecord:
-    """Write a checked document as a session; refuses (ImportRefused) before writing anything.
+async def import_document(store: Store, catalog: Catalog, doc: Any, owner: str = "",
+                          title: str = "") -> SessionRecord:
+    """Write a checked document as a new session; refuses (ImportRefused) before writing
+    anything (R35). The session gets ids nobody had (``lifecycle``), never the document's.
 
     The session record is written last: until then the boards are unreachable, so a crash in
-    between leaves nothing half-visible.
+    between leaves nothing half-visible. A document as JSON is worked on off the event loop.
     """
-    session, states = archive.parse(doc)
-    if as_new:
-        session, states = archive.renamed(session, states, title)
-    elif await store.get_session(session.id) is not None:
-        raise archive.ImportRefused(f"session {session.id} already exists; import it as new")
-    elif await store.session_for_code(session.code) is not None:
-        raise archive.ImportRefused(f"join code {session.code} is taken; import it as new")
+    if isinstance(doc, bytes | str):
+        return await import_json(store, doc, owner=owner, title=title)
+    parsed, states = archive.parse(doc, catalog)
+    session = await lifecycle.fresh_ids(store, parsed.model_copy(update={
+        "owner": owner, "title": title or parsed.title}))
+    states = archive.with_ids(states, parsed, session)
     for bid in states:
         if await store.head(bid) or await store.get_snapshot(bid) is not None:
             raise archive.ImportRefused(f"board {bid} already has content")
@@ -171,21 +226,28 @@ async def import_document(store: Store, doc: Any, as_new: bool = False, title: s
     return session
 
 
-async def delete(store: Store, session: SessionRecord) -> None:
-    await store.delete_session(session.id, archive.board_ids(session))
-
-
-async def purge(store: Store, older_than_days: float, now: float | None = None) -> list[str]:
-    """Delete sessions (boards, logs, snapshots) created more than ``older_than_days`` ago."""
-    limit = (time.time() if now is None else now) - older_than_days * 86400
-    gone = []
-    for sid in await store.list_sessions():
-        raw = await store.get_session(sid)
-        if raw is None:
-            continue
-        session = SessionRecord.model_validate_json(raw)
-        if session.created < limit:
-            await delete(store, session)
-            gone.append(sid)
-            log.info("retention: session %s (%s) deleted", sid, session.title)
-    return gone
+async def import_json(store: Store, raw: bytes | str, owner: str = "", title: str = "",
+                      verify: bool = False) -> SessionRecord:
+    """``import_document`` from the document's JSON (with ``verify``: a frozen snapshot,
+    its hash checked): parsed, checked and encoded off the event loop (R44)."""
+    now = time.time()
+    data = raw.encode() if isinstance(raw, str) else raw
+    with tempfile.TemporaryDirectory(prefix="vh-import-") as tmp:
+        source = Path(tmp) / "document.json"
+        await asyncio.to_thread(source.write_bytes, data)
+        prepared = await work(len(data), jobs.prepare_import, source, Path(tmp), now, verify)
+        parsed = SessionRecord.model_validate_json(prepared.session)
+        wanted = parsed.model_copy(update={"owner": owner, "title": title or parsed.title})
+        session = await lifecycle.claim(store, wanted)
+        if session.id != parsed.id:  # the ids parse made were taken after all: again
+            prepared = await work(len(data), jobs.prepare_import, source, Path(tmp), now,
+                                  verify, session.model_dump_json())
+        for bid, _, _ in prepared.boards:
+            if await store.head(bid) or await store.get_snapshot(bid) is not None:
+                raise archive.ImportRefused(f"board {bid} already has content")
+        for bid, seq, path in prepared.boards:
+            # Read in a thread, one board at a time: a few milliseconds each, never the whole.
+            state = await asyncio.to_thread(Path(path).read_text)
+            await store.restore_board(bid, seq, state)
+    await store.put_session(session.id, session.code, session.model_dump_json())
+    return session

@@ -1,4 +1,7 @@
-"""Settings from environment variables (documented in the README)."""
+"""Settings from environment variables (documented in the README and docs/OPERATIONS.md).
+
+Every limit a public server needs is here, with its default; docs/OPERATIONS.md lists them.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +9,33 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
+
+MIB = 1024 * 1024
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r}: expected a whole number") from exc
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}={raw!r}: expected a number") from exc
+
+
+def _list(env: dict[str, str], name: str) -> tuple[str, ...]:
+    return tuple(v.strip().rstrip("/") for v in env.get(name, "").split(",") if v.strip())
 
 
 @dataclass(frozen=True)
@@ -19,31 +49,100 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     #: The address people use to reach the server, for join links and QR codes.
     public_url: str = ""
+    #: Host names the server answers to (R38); links are only ever made from these. Empty: the
+    #: host of PUBLIC_URL, or else the loopback names.
+    allowed_hosts: tuple[str, ...] = ()
     #: Days a participant or facilitator link stays valid.
     token_days: int = 30
+    #: Days an organiser stays signed in in one browser.
+    organiser_days: int = 7
     #: Sessions (with their snapshots) older than this many days are deleted; 0 keeps them.
     retention_days: int = 0
     data_dir: Path = field(default_factory=lambda: Path("data"))
     #: Serve ``/ws-echo`` for websocket conformance testing (Autobahn, tests/autobahn/).
     conformance: bool = False
+    #: Set the ``Secure`` flag on the organiser cookie (on by itself when PUBLIC_URL is https).
+    secure_cookies: bool = False
+    #: The time zone of times in exports and reports (an IANA name).
+    timezone: str = "Europe/Amsterdam"
+    #: Sign-ups for the next design round (per session) at most; past it the form is closed.
+    max_signups: int = 5000
+
+    # --- limits a stranger runs into (R40-R46, docs/OPERATIONS.md) -------------------------------
+    #: Open connections (HTTP and websocket) in all; past it new ones are refused at once.
+    max_connections: int = 4000
+    #: Open connections from one client address (IPv6: per /64). A venue's Wi-Fi puts a whole
+    #: room behind one address, so this is generous.
+    max_connections_per_address: int = 1000
+    #: Seconds a client has to send a complete HTTP request head.
+    head_timeout_s: float = 10.0
+    #: Seconds a websocket has after the upgrade to send ``hello``.
+    hello_timeout_s: float = 10.0
+    #: Bytes of a JSON import (``POST /api/import``).
+    import_max_bytes: int = 32 * MIB
+    #: Bytes of an uploaded concept material file (PDF or image).
+    upload_max_bytes: int = 15 * MIB
+    #: Ops per second from one client address, over all its connections (venue Wi-Fi: a room).
+    writes_per_address_per_s: float = 300.0
+    #: Notes on one board, and notes one participant may add to one board.
+    max_notes_per_board: int = 10_000
+    max_notes_per_participant: int = 500
+    #: Misses of a join code per client address per minute before 429 (R34).
+    join_misses_per_minute: int = 10
+    #: Idle rooms (no subscriber, nothing pending) are unloaded after this many seconds.
+    room_idle_s: float = 300.0
+    #: After a round ends, a note still being typed at the corner a group just left counts for
+    #: that round for this long; the round's end snapshot is taken when it is over (R53).
+    round_grace_s: float = 60.0
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         e = dict(os.environ if env is None else env)
-        origins = tuple(o.strip().rstrip("/") for o in e.get("ALLOWED_ORIGINS", "").split(",")
-                        if o.strip())
+        public_url = e.get("PUBLIC_URL", "").strip().rstrip("/")
         return cls(
             host=e.get("HOST", cls.host),
-            port=int(e.get("PORT", cls.port)),
+            port=_int(e, "PORT", cls.port),
             store_url=e.get("STORE_URL", cls.store_url),
             secret_key=e.get("SECRET_KEY", ""),
-            allowed_origins=origins,
-            public_url=e.get("PUBLIC_URL", "").rstrip("/"),
-            token_days=int(e.get("TOKEN_DAYS", cls.token_days)),
-            retention_days=int(e.get("RETENTION_DAYS", cls.retention_days)),
+            allowed_origins=_list(e, "ALLOWED_ORIGINS"),
+            public_url=public_url,
+            allowed_hosts=_list(e, "ALLOWED_HOSTS"),
+            token_days=_int(e, "TOKEN_DAYS", cls.token_days),
+            organiser_days=_int(e, "ORGANISER_DAYS", cls.organiser_days),
+            retention_days=_int(e, "RETENTION_DAYS", cls.retention_days),
             data_dir=Path(e.get("DATA_DIR", "data")),
             conformance=e.get("VH_CONFORMANCE", "") not in ("", "0"),
+            secure_cookies=(e.get("SECURE_COOKIES", "") not in ("", "0")
+                            or public_url.startswith("https://")),
+            timezone=e.get("TIMEZONE", cls.timezone),
+            max_signups=_int(e, "MAX_SIGNUPS", cls.max_signups),
+            max_connections=_int(e, "MAX_CONNECTIONS", cls.max_connections),
+            max_connections_per_address=_int(e, "MAX_CONNECTIONS_PER_ADDRESS",
+                                             cls.max_connections_per_address),
+            head_timeout_s=_float(e, "HEAD_TIMEOUT_S", cls.head_timeout_s),
+            hello_timeout_s=_float(e, "HELLO_TIMEOUT_S", cls.hello_timeout_s),
+            import_max_bytes=_int(e, "IMPORT_MAX_MB", cls.import_max_bytes // MIB) * MIB,
+            upload_max_bytes=_int(e, "UPLOAD_MAX_MB", cls.upload_max_bytes // MIB) * MIB,
+            writes_per_address_per_s=_float(e, "WRITES_PER_ADDRESS_PER_S",
+                                            cls.writes_per_address_per_s),
+            max_notes_per_board=_int(e, "MAX_NOTES_PER_BOARD", cls.max_notes_per_board),
+            max_notes_per_participant=_int(e, "MAX_NOTES_PER_PARTICIPANT",
+                                           cls.max_notes_per_participant),
+            join_misses_per_minute=_int(e, "JOIN_MISSES_PER_MINUTE",
+                                        cls.join_misses_per_minute),
+            room_idle_s=_float(e, "ROOM_IDLE_S", cls.room_idle_s),
+            round_grace_s=_float(e, "ROUND_GRACE_S", cls.round_grace_s),
         )
+
+    def hosts(self) -> tuple[str, ...]:
+        """The host names this server answers to (R38)."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        if self.public_url:
+            host = urlsplit(self.public_url).hostname
+            if host:
+                return (host,)
+        return ("127.0.0.1", "localhost", "::1")
 
     def signing_key(self) -> bytes:
         """SECRET_KEY, or a key kept in DATA_DIR so links survive a restart."""

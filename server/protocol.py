@@ -7,7 +7,7 @@ The rule IDs (R1, R2, ...) refer to docs/PROTOCOL.md.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter
 
@@ -26,8 +26,15 @@ MAX_COORD = 10_000.0
 Id = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9_.:@\-]+$")
 ]
-NoteText = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT)]
-Name = Annotated[str, StringConstraints(max_length=MAX_NAME, strip_whitespace=True)]
+# R37: control characters (C0, DEL, C1) never come in; a note's text may have line breaks and
+# tabs. Names and titles are one line without bidi controls, so a name cannot turn the label
+# beside it around ("\u202eannA").
+CONTROLS = "\x00-\x08\x0b-\x1f\x7f-\x9f"
+NO_CONTROLS = f"^[^{CONTROLS}]*$"
+ONE_LINE = "^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]*$"
+NoteText = Annotated[str, StringConstraints(max_length=MAX_NOTE_TEXT, pattern=NO_CONTROLS)]
+Name = Annotated[str, StringConstraints(max_length=MAX_NAME, strip_whitespace=True,
+                                        pattern=ONE_LINE)]
 Coord = Annotated[float, Field(ge=-MAX_COORD, le=MAX_COORD, allow_inf_nan=False)]
 Color = Literal["yellow", "pink", "blue", "green", "orange", "purple"]
 COLORS: tuple[str, ...] = ("yellow", "pink", "blue", "green", "orange", "purple")
@@ -37,10 +44,46 @@ class Frame(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# Who may send an op (R19) and on which boards it belongs (R17): declared once per op class
+# below; roles, admission, visibility, the docs and the browser (the published schema) read it.
+WRITERS: frozenset[str] = frozenset({"participant", "facilitator"})
+FACILITATORS: frozenset[str] = frozenset({"facilitator"})
+NOTES: frozenset[str] = frozenset({"notes"})  # every board that holds notes
+CONTROL: frozenset[str] = frozenset({"control"})  # the session's control board
+
+
+class Op(Frame):
+    """A board operation (logged, ordered, durable), with its rules declared on the class."""
+
+    #: The roles that may send it (R19); a viewer sends nothing.
+    senders: ClassVar[frozenset[str]] = WRITERS
+    #: The boards it belongs on: "notes" (any board with notes), a working layout ("matrix",
+    #: "achtje", "reflectietool") or "control" (R17, R20).
+    boards: ClassVar[frozenset[str]] = NOTES
+    #: It changes what someone may read: subscribers who may not read everything get the
+    #: board's state again (R28), and a resume across it is a state (R36).
+    reveals: ClassVar[bool] = False
+    #: Its event cannot say what changed (a restore, an undo): every subscriber gets the
+    #: state again.
+    redraws: ClassVar[bool] = False
+    #: It carries a note's text, withheld per receiver where the text is hidden (R28).
+    carries_text: ClassVar[bool] = False
+    #: A resume of a participant across it is a fresh state (R36): deletions remove text.
+    removes_text: ClassVar[bool] = False
+
+    @classmethod
+    def declaration(cls) -> dict[str, Any]:
+        return {"senders": sorted(cls.senders), "boards": sorted(cls.boards),
+                "reveals": cls.reveals, "redraws": cls.redraws,
+                "carries_text": cls.carries_text, "removes_text": cls.removes_text}
+
+
 # --- board operations (logged, ordered, durable) ------------------------------------------------
 
 
-class NoteAdd(Frame):
+class NoteAdd(Op):
+    carries_text = True
+
     kind: Literal["note.add"]
     note: Id
     zone: Id
@@ -48,21 +91,28 @@ class NoteAdd(Frame):
     color: Color = "yellow"
     x: Coord = 0.0
     y: Coord = 0.0
+    #: The part of the corner's instrument the note is about (R49), or none.
+    part: Id | None = None
+    #: The round the note was begun in, when a round changed while it was being typed (R53):
+    #: the server holds to it only within the grace and at that round's corner.
+    started_round: Annotated[int, Field(ge=1, le=MAX_ROUNDS)] | None = None
 
 
-class NoteEdit(Frame):
+class NoteEdit(Op):
+    carries_text = True
+
     kind: Literal["note.edit"]
     note: Id
     text: NoteText
 
 
-class NoteColor(Frame):
+class NoteColor(Op):
     kind: Literal["note.color"]
     note: Id
     color: Color
 
 
-class NoteMove(Frame):
+class NoteMove(Op):
     kind: Literal["note.move"]
     note: Id
     x: Coord
@@ -70,17 +120,29 @@ class NoteMove(Frame):
     zone: Id | None = None
 
 
-class NoteDelete(Frame):
+class NotePin(Op):
+    """Point a note at one part of the corner's instrument (R49), or (``None``) at none."""
+
+    kind: Literal["note.pin"]
+    note: Id
+    part: Id | None = None
+
+
+class NoteDelete(Op):
+    removes_text = True
+
     kind: Literal["note.delete"]
     note: Id
 
 
-Title = Annotated[str, StringConstraints(max_length=80, strip_whitespace=True)]
+Title = Annotated[str, StringConstraints(max_length=80, strip_whitespace=True, pattern=ONE_LINE)]
 Partner = Literal["partner-a", "partner-b"]
 
 
-class ColumnAdd(Frame):
+class ColumnAdd(Op):
     """Matrix: a new activity column (at ``index``, or at the end)."""
+
+    boards = frozenset({"matrix"})
 
     kind: Literal["column.add"]
     column: Id
@@ -88,28 +150,45 @@ class ColumnAdd(Frame):
     index: Annotated[int, Field(ge=0, le=1000)] | None = None
 
 
-class ColumnRename(Frame):
+class ColumnRename(Op):
+    boards = frozenset({"matrix"})
+
     kind: Literal["column.rename"]
     column: Id
     title: Title
 
 
-class ColumnMove(Frame):
+class ColumnMove(Op):
+    boards = frozenset({"matrix"})
+
     kind: Literal["column.move"]
     column: Id
     index: Annotated[int, Field(ge=0, le=1000)]
 
 
-class PartnerName(Frame):
+class ColumnRemove(Op):
+    """Matrix: an activity column goes; the notes in its cells go to their row."""
+
+    boards = frozenset({"matrix"})
+
+    kind: Literal["column.remove"]
+    column: Id
+
+
+class PartnerName(Op):
     """Het 8-tje: the name a group gives partner A or B."""
+
+    boards = frozenset({"achtje"})
 
     kind: Literal["partner.name"]
     partner: Partner
     name: Name
 
 
-class FlagSet(Frame):
+class FlagSet(Op):
     """Het 8-tje: raise or lower a known failure mode on a level."""
+
+    boards = frozenset({"achtje"})
 
     kind: Literal["flag.set"]
     flag: Id
@@ -117,23 +196,27 @@ class FlagSet(Frame):
     on: bool
 
 
-class ReflectionAdd(Frame):
+class ReflectionAdd(Op):
     """Reflectietool: a later reflection of the same group, to compare with earlier ones."""
+
+    boards = frozenset({"reflectietool"})
 
     kind: Literal["reflection.add"]
     reflection: Id
     title: Title = ""
 
 
-class ScoreSet(Frame):
+class ScoreSet(Op):
     """Reflectietool: the sender's score for one aspect; a second one replaces the first."""
+
+    boards = frozenset({"reflectietool"})
 
     kind: Literal["score.set"]
     reflection: Id = "r1"
     aspect: Id
     score: Annotated[int, Field(ge=-100, le=100)]
     partner: Partner | Literal[""] = ""
-    note: Annotated[str, StringConstraints(max_length=500)] = ""
+    note: Annotated[str, StringConstraints(max_length=500, pattern=NO_CONTROLS)] = ""
 
 
 # --- clustering, voting, moderation (R26-R29) ------------------------------------------------
@@ -142,74 +225,115 @@ BoardMode = Literal["open", "hidden", "locked"]
 MAX_BUDGET = 50
 
 
-class NoteCluster(Frame):
+class NoteCluster(Op):
     """Facilitator: put a note in a cluster of the session, or (``None``) take it out."""
+
+    senders = FACILITATORS
 
     kind: Literal["note.cluster"]
     note: Id
     cluster: Id | None = None
 
 
-class NoteHide(Frame):
+class NoteHide(Op):
     """Facilitator: hide a note from participants (moderation), or show it again."""
+
+    senders = FACILITATORS
+    reveals = True
 
     kind: Literal["note.hide"]
     note: Id
     hidden: bool = True
 
 
-class NoteRestore(Frame):
+class NoteRestore(Op):
     """Facilitator: bring back a deleted note as it was."""
+
+    senders = FACILITATORS
+    reveals = True
+    redraws = True
 
     kind: Literal["note.restore"]
     note: Id
 
 
-class BoardModeSet(Frame):
+class BoardModeSet(Op):
     """Facilitator: open, hidden until reveal (others' texts are not sent), or locked."""
+
+    senders = FACILITATORS
+    reveals = True
 
     kind: Literal["board.mode"]
     mode: BoardMode
 
 
-class ClusterUndo(Frame):
+class BoardEditing(Op):
+    """Facilitator: whether participants change only their own notes (``own``, the default)
+    or every note they can read (``shared``; an edit then shows who made it) (R32)."""
+
+    senders = FACILITATORS
+
+    kind: Literal["board.editing"]
+    editing: Literal["own", "shared"]
+
+
+class ClusterUndo(Op):
     """Undo the sender's last cluster edit: on a board its last note.cluster, on the control
     board its last cluster.add/rename/merge/remove."""
+
+    senders = FACILITATORS
+    boards = NOTES | CONTROL
+    redraws = True
 
     kind: Literal["cluster.undo"]
 
 
-class ClusterAdd(Frame):
+class ClusterAdd(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["cluster.add"]
     cluster: Id
     station: Id
     title: Title = ""
 
 
-class ClusterRename(Frame):
+class ClusterRename(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["cluster.rename"]
     cluster: Id
     title: Title
 
 
-class ClusterMerge(Frame):
+class ClusterMerge(Op):
     """``cluster``'s notes count as ``into``'s from now on (undo splits them again)."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["cluster.merge"]
     cluster: Id
     into: Id
 
 
-class ClusterRemove(Frame):
+class ClusterRemove(Op):
     """The cluster goes; its notes stay, unclustered."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["cluster.remove"]
     cluster: Id
 
 
-class VoteOpen(Frame):
+class VoteOpen(Op):
     """Dot voting on one board or one station (or both): ``budget`` dots per participant, at
     most ``cap`` of them on one note."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["vote.open"]
     vote: Id
@@ -220,13 +344,18 @@ class VoteOpen(Frame):
     anonymous: bool = True
 
 
-class VoteClose(Frame):
+class VoteClose(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["vote.close"]
     vote: Id
 
 
-class VoteCast(Frame):
+class VoteCast(Op):
     """A participant puts a dot on a note (``delta`` 1) or takes one back (-1)."""
+
+    boards = CONTROL
 
     kind: Literal["vote.cast"]
     vote: Id
@@ -235,103 +364,190 @@ class VoteCast(Frame):
     delta: Literal[1, -1] = 1
 
 
+# --- the tweede ontwerpslag: decisions on feedback (R51) ---------------------------------------
+
+DECISIONS: frozenset[str] = frozenset({"decisions"})
+# A note (``<session>/<note>``) or a cluster (``<session>/cluster/<cluster>``) of the day.
+Target = Annotated[str, StringConstraints(min_length=3, max_length=160,
+                                          pattern=r"^[A-Za-z0-9_.:@\-]+(/[A-Za-z0-9_.:@\-]+){1,2}$")]
+Choice = Literal["overnemen", "aanpassen", "niet-overnemen", "nader-onderzoeken"]
+
+
+class DecisionSet(Op):
+    """What the design team does with a piece of feedback, and why (``None`` clears it)."""
+
+    senders = FACILITATORS
+    boards = DECISIONS
+
+    kind: Literal["decision.set"]
+    target: Target
+    decision: Choice | None
+    rationale: Annotated[str, StringConstraints(max_length=500, pattern=NO_CONTROLS)] = ""
+
+
+class DecisionUndo(Op):
+    """Take back the sender's last decision change."""
+
+    senders = FACILITATORS
+    boards = DECISIONS
+    redraws = True
+
+    kind: Literal["decision.undo"]
+
+
 # --- the session's control board: groups, rotation plan, round timer (R19-R23) ---------------
 
 # Group names are shown and typed by people ("Groep 1", "Online"), so they are not ids.
-GroupName = Annotated[str, StringConstraints(min_length=1, max_length=40, strip_whitespace=True,
-                                             pattern=r"^[^\x00-\x1f<>]+$")]
+GroupName = Annotated[str, StringConstraints(
+    min_length=1, max_length=40, strip_whitespace=True,
+    pattern="^[^\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069<>]+$")]
 MAX_GROUPS = 12
 MAX_ROUNDS = 24
 MAX_ANNOUNCEMENT = 280
 
 
-class GroupsSet(Frame):
+class GroupsSet(Op):
     """Facilitator: the groups of the day, in order."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["groups.set"]
     groups: Annotated[list[GroupName], Field(min_length=1, max_length=MAX_GROUPS)]
 
 
-class GroupJoin(Frame):
+class GroupJoin(Op):
     """A participant picks their own group ("" leaves it)."""
+
+    boards = CONTROL
 
     kind: Literal["group.join"]
     group: GroupName | Literal[""]
 
 
-class GroupAssign(Frame):
+class GroupAssign(Op):
     """Facilitator: puts one participant in a group ("" takes them out)."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["group.assign"]
     participant: Id
     group: GroupName | Literal[""]
 
 
-class PlanSet(Frame):
+class PlanSet(Op):
     """Facilitator: the rotation plan, one ``{group: corner}`` per round; ``free`` groups visit
     corners as they like (an "Online" group, for example). An empty plan means round-robin."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["plan.set"]
     plan: Annotated[list[dict[GroupName, Id]], Field(max_length=MAX_ROUNDS)]
     free: Annotated[list[GroupName], Field(max_length=MAX_GROUPS)] | None = None
 
 
-class TimerStart(Frame):
+class TimerStart(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["timer.start"]
 
 
-class TimerPause(Frame):
+class TimerPause(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["timer.pause"]
 
 
-class TimerAdd(Frame):
+class TimerAdd(Op):
     """Add (or with a negative number take off) seconds of the running round."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["timer.add"]
     seconds: Annotated[int, Field(ge=-3600, le=3600)]
 
 
-class TimerSet(Frame):
+class TimerSet(Op):
     """The length of a round; resets the current round's clock (paused)."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["timer.set"]
     seconds: Annotated[int, Field(ge=0, le=86400)]
 
 
-class TimerChime(Frame):
+class TimerChime(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["timer.chime"]
     on: bool
 
 
-class RoundNext(Frame):
+class RoundNext(Op):
     """Next round: groups move on, the clock resets and (by default) starts."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["round.next"]
     start: bool = True
 
 
-class RoundSet(Frame):
+class RoundSet(Op):
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["round.set"]
     round: Annotated[int, Field(ge=1, le=MAX_ROUNDS)]
     start: bool = False
 
 
-class Announce(Frame):
+class Announce(Op):
     """A short banner for everyone; an empty text takes it down."""
 
+    senders = FACILITATORS
+    boards = CONTROL
+
     kind: Literal["announce"]
-    text: Annotated[str, StringConstraints(max_length=MAX_ANNOUNCEMENT, strip_whitespace=True)]
+    text: Annotated[str, StringConstraints(max_length=MAX_ANNOUNCEMENT, strip_whitespace=True,
+                                           pattern=ONE_LINE)]
 
 
-class Summon(Frame):
+class Summon(Op):
     """Everyone to one corner (by instrument id); ``None`` ends the summons."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["summon"]
     corner: Id | None = None
 
 
-class SessionClose(Frame):
+class ParticipantRemove(Op):
+    """Facilitator: take someone out of the session (a participant, or a co-facilitator's
+    link): their link stops at once, their connections close; ``hide_notes`` hides what they
+    wrote (R33)."""
+
+    senders = FACILITATORS
+    boards = CONTROL
+
+    kind: Literal["participant.remove"]
+    participant: Id
+    hide_notes: bool = False
+
+
+class SessionClose(Op):
     """Facilitator: close the session (boards become read-only, a snapshot is taken) or reopen."""
+
+    senders = FACILITATORS
+    boards = CONTROL
 
     kind: Literal["session.close"]
     closed: bool = True
@@ -339,19 +555,20 @@ class SessionClose(Frame):
 
 ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerPause | TimerAdd
              | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon | SessionClose
-             | ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | VoteOpen | VoteClose
-             | VoteCast)
+             | ParticipantRemove | ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove
+             | VoteOpen | VoteClose | VoteCast)
 
 BoardOp = Annotated[
-    NoteAdd | NoteEdit | NoteColor | NoteMove | NoteDelete | ColumnAdd | ColumnRename
-    | ColumnMove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster | NoteHide
-    | NoteRestore | BoardModeSet | ClusterUndo | ControlOp,
+    NoteAdd | NoteEdit | NoteColor | NoteMove | NotePin | NoteDelete | ColumnAdd | ColumnRename
+    | ColumnMove | ColumnRemove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster | NoteHide
+    | NoteRestore | BoardModeSet | BoardEditing | ClusterUndo | DecisionSet | DecisionUndo
+    | ControlOp,
     Field(discriminator="kind"),
 ]
-CONTROL_KINDS: frozenset[str] = frozenset(
-    m.model_fields["kind"].annotation.__args__[0]
-    for m in ControlOp.__args__
-)
+OPS: dict[str, type[Op]] = {
+    m.model_fields["kind"].annotation.__args__[0]: m for m in BoardOp.__origin__.__args__  # type: ignore[attr-defined]
+}
+CONTROL_KINDS: frozenset[str] = frozenset(k for k, m in OPS.items() if "control" in m.boards)
 
 
 # --- client -> server ---------------------------------------------------------------------------
@@ -443,6 +660,11 @@ ErrorCode = Literal[
     "over_cap",
     "no_dot",
     "board_locked",
+    "not_yours",
+    "unknown_part",
+    "note_hidden",
+    "removed",
+    "quota_exceeded",
     "duplicate_note",
     "text_too_long",
     "rate_limited",
@@ -495,6 +717,9 @@ class Event(Frame):
     reason: str | None = None
     # Control board only: the session's control state after this op (R20).
     after: dict[str, Any] | None = None
+    # Control board, an applied vote.cast only (instead of ``after``): that vote's public
+    # record after the dot, as in ``state.control.votes`` (R27).
+    vote: dict[str, Any] | None = None
     # The note's text was withheld from this receiver (R28).
     redacted: bool | None = None
 
@@ -564,6 +789,8 @@ def json_schema() -> dict[str, Any]:
         "version": PROTOCOL_VERSION,
         "client": CLIENT_FRAME.json_schema(),
         "server": SERVER_FRAME.json_schema(),
+        # Each op's rules as declared on its class: the browser reads them from here.
+        "ops": {kind: op.declaration() for kind, op in sorted(OPS.items())},
     }
 
 

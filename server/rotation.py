@@ -26,6 +26,7 @@ from .protocol import (
     GroupAssign,
     GroupJoin,
     GroupsSet,
+    ParticipantRemove,
     PlanSet,
     RoundNext,
     RoundSet,
@@ -43,6 +44,8 @@ from .protocol import (
 
 Plan = list[dict[str, str]]
 MAX_CLUSTERS = 200
+# The participant id of facilitator links an organiser opens from "Mijn sessies" (R33).
+OWNER_PREFIX = "o-"
 MAX_VOTES = 50
 UNDO_DEPTH = 50
 
@@ -91,6 +94,12 @@ class Control:
     # Dot votes (R27): id -> {board, station, budget, cap, anonymous, open,
     # casts: {participant: {"<board>/<note>": dots}}}
     votes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # R33: participant ids (and co-facilitator links) taken out of the session, with the seq.
+    removed: dict[str, int] = field(default_factory=dict)
+    # Per vote, dots per "<board>/<note>" over everyone: kept as casts arrive, so a dot costs
+    # the same whatever the number of casts before it (made on first use, never stored).
+    tallies: dict[str, dict[str, int]] = field(default_factory=dict, repr=False,
+                                               compare=False)
 
     @classmethod
     def fresh(cls, corners: tuple[str, ...], groups: tuple[str, ...], round_s: int) -> Control:
@@ -132,8 +141,20 @@ class Control:
             "closed": self.closed,
             "rounds": [dict(r) for r in self.rounds],
             "clusters": {cid: dict(c) for cid, c in self.clusters.items()},
-            "votes": {vid: vote_public(v) for vid, v in self.votes.items()},
+            "votes": {vid: self.vote_record(vid) for vid in self.votes},
+            "removed": sorted(self.removed),
         }
+
+    def tally(self, vote: str) -> dict[str, int]:
+        """Dots per note of one vote over everyone (the casts summed once, then kept)."""
+        totals = self.tallies.get(vote)
+        if totals is None:
+            totals = self.tallies[vote] = _sum_casts(self.votes[vote])
+        return totals
+
+    def vote_record(self, vote: str) -> dict[str, Any]:
+        """One vote as every client sees it (``public()['votes'][vote]``)."""
+        return vote_public(self.votes[vote], self.tally(vote))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +163,7 @@ class Control:
             "votes": {vid: _copy_vote(v) for vid, v in self.votes.items()},
             "cluster_undo": {p: [[cid, name, before] for cid, (name, before) in moves]
                              for p, moves in self.cluster_undo.items()},
+            "removed_at": dict(self.removed),
         }
 
     def resolve(self, cluster: str | None) -> str | None:
@@ -181,6 +203,7 @@ class Control:
                           for p, moves in data.get("cluster_undo", {}).items()},
             votes={vid: _copy_vote(v) for vid, v in data.get("votes", {}).items()
                    if "casts" in v},
+            removed={str(p): int(s) for p, s in data.get("removed_at", {}).items()},
         )
 
 
@@ -188,12 +211,19 @@ def _copy_vote(v: dict[str, Any]) -> dict[str, Any]:
     return {**v, "casts": {p: dict(c) for p, c in v.get("casts", {}).items()}}
 
 
-def vote_public(v: dict[str, Any]) -> dict[str, Any]:
-    """Totals per note, sorted by dots; who voted only when the vote is not anonymous."""
+def _sum_casts(v: dict[str, Any]) -> dict[str, int]:
     totals: dict[str, int] = {}
     for casts in v["casts"].values():
         for key, n in casts.items():
             totals[key] = totals.get(key, 0) + n
+    return totals
+
+
+def vote_public(v: dict[str, Any], totals: dict[str, int] | None = None) -> dict[str, Any]:
+    """Totals per note, sorted by dots; who voted only when the vote is not anonymous.
+    ``totals``: the vote's dots per note when they are known already (``Control.tally``)."""
+    if totals is None:
+        totals = _sum_casts(v)
     out = {k: v[k] for k in ("board", "station", "budget", "cap", "anonymous", "open")}
     out["totals"] = dict(sorted(((k, n) for k, n in totals.items() if n > 0),
                                 key=lambda kv: (-kv[1], kv[0])))
@@ -231,6 +261,11 @@ def check(ctl: Control, op: BoardOp, participant: str | None = None
             return "no_such_round", f"the plan has {len(ctl.plan)} rounds, not {op.round}"
     elif isinstance(op, Summon) and op.corner is not None and op.corner not in ctl.corners:
         return "unknown_corner", f"corner {op.corner!r} is not one of {list(ctl.corners)}"
+    elif isinstance(op, ParticipantRemove):
+        if op.participant == participant:
+            return "forbidden", "you cannot take yourself out of the session"
+        if op.participant.startswith(OWNER_PREFIX):
+            return "forbidden", "the organiser's own facilitator link cannot be taken out"
     return None
 
 
@@ -312,14 +347,19 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
         ctl.votes[op.vote] = {"board": op.board, "station": op.station, "budget": op.budget,
                               "cap": op.cap, "anonymous": op.anonymous, "open": True,
                               "casts": {}}
+        ctl.tallies[op.vote] = {}
     elif isinstance(op, VoteClose):
         ctl.votes[op.vote]["open"] = False
     elif isinstance(op, VoteCast):
+        totals = ctl.tally(op.vote)
         casts = ctl.votes[op.vote]["casts"].setdefault(participant, {})
         key = f"{op.board}/{op.note}"
         casts[key] = casts.get(key, 0) + op.delta
         if not casts[key]:
             del casts[key]
+        totals[key] = totals.get(key, 0) + op.delta
+        if not totals[key]:
+            del totals[key]
     elif isinstance(op, GroupsSet):
         _set_groups(ctl, list(op.groups))
     elif isinstance(op, GroupJoin):
@@ -360,6 +400,9 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
             ctl.running, ctl.remaining, ctl.ends_at = False, ctl.remaining_at(ts), None
     elif isinstance(op, Summon):
         ctl.summon = {"corner": op.corner, "ts": ts, "seq": seq} if op.corner else None
+    elif isinstance(op, ParticipantRemove):
+        ctl.removed.setdefault(op.participant, seq)
+        ctl.members.pop(op.participant, None)
 
 
 def _apply_cluster(ctl: Control, op: BoardOp, participant: str) -> None:

@@ -16,7 +16,9 @@ from .templates import Catalog, InstrumentTemplate, Station
 
 # No 0/O, 1/I/L: codes are read aloud in a noisy room and typed on phones.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
-CODE_LENGTH = 6
+# R34: 31^8 ≈ 8.5e11 codes. At 10 misses a minute per address, hitting one of 1,000 live
+# sessions takes one address 8.5e8 guesses on average: about 160 years.
+CODE_LENGTH = 8
 
 
 class BoardInfo(BaseModel):
@@ -33,6 +35,8 @@ class BoardInfo(BaseModel):
     flags: list[str] = []
     aspects: list[str] = []
     scale: tuple[int, int] = (1, 5)
+    #: A corner board: the parts of its instrument a note may point at (R49).
+    parts: list[str] = []
     # The control board only: corners, starting groups and round length of its session.
     corners: list[str] = []
     groups: list[str] = []
@@ -42,7 +46,7 @@ class BoardInfo(BaseModel):
         return Spec(layout=self.layout, rows=tuple(self.rows), levels=tuple(self.levels),
                     flags=tuple(self.flags), aspects=tuple(self.aspects), scale=self.scale,
                     corners=tuple(self.corners), groups=tuple(self.groups),
-                    round_s=self.round_s)
+                    round_s=self.round_s, parts=tuple(self.parts))
 
 
 class SessionRecord(BaseModel):
@@ -55,6 +59,11 @@ class SessionRecord(BaseModel):
     stations: list[Station]
     groups: list[str]
     round_minutes: int = 15
+    #: The organiser who made it (R31); "" for sessions from before organisers.
+    owner: str = ""
+    #: Random per session, carried by its tokens: a token of another (or a deleted) session
+    #: never opens this one (R33).
+    key: str = ""
 
     @property
     def control_id(self) -> str:
@@ -77,20 +86,30 @@ class SessionRecord(BaseModel):
         return next((b for b in self.boards if b.instrument == corner), None)
 
     def public(self) -> dict[str, object]:
-        return self.model_dump(mode="json")
+        """What people of the session see: not its key, not who owns it."""
+        return self.model_dump(mode="json", exclude={"key", "owner"})
 
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+def new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def new_key() -> str:
+    return secrets.token_hex(8)
+
+
 def normalise_code(code: str) -> str:
     return "".join(ch for ch in code.upper() if ch.isalnum())
 
 
-def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionRecord:
+def new_session(catalog: Catalog, template_id: str, title: str = "", owner: str = ""
+                ) -> SessionRecord:
     """A session from the four-corners template, or from one instrument alone."""
-    sid = secrets.token_hex(5)
+    sid = new_id()
     if template_id in catalog.sessions:
         tpl = catalog.sessions[template_id]
         stations = list(tpl.stations)
@@ -102,13 +121,14 @@ def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionR
                 title=catalog.instruments[inst].title,
                 corner=i + 1,
                 zones=zones,
+                parts=catalog.instruments[inst].parts(),
             )
             for i, inst in enumerate(tpl.corners)
         ]
         return SessionRecord(
             id=sid, code=new_code(), title=title or tpl.title, template=tpl.id,
             created=time.time(), boards=boards, stations=stations, groups=list(tpl.groups),
-            round_minutes=tpl.round_minutes,
+            round_minutes=tpl.round_minutes, owner=owner, key=new_key(),
         )
     if template_id in catalog.instruments:
         inst = catalog.instruments[template_id]
@@ -116,6 +136,7 @@ def new_session(catalog: Catalog, template_id: str, title: str = "") -> SessionR
         return SessionRecord(
             id=sid, code=new_code(), title=title or inst.title, template=inst.id,
             created=time.time(), boards=[board], stations=[], groups=["Groep 1"],
+            owner=owner, key=new_key(),
         )
     raise KeyError(template_id)
 

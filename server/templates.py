@@ -24,12 +24,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class TitleEn(_Strict):
+    title: Text
+
+
+class ItemEn(_Strict):
+    title: Text
+    prompt: str = ""
+
+
 class Item(_Strict):
     """One anchorable part of an instrument: a domain, a matrix row, a level, an aspect."""
 
     id: Slug
     title: Text
     prompt: str = ""
+    en: ItemEn
+    #: Where the figure shows it, when that is not its own row (an 8-tje failure mode: on a
+    #: level, or "tussen-niveaus" between them).
+    at: Slug | None = None
 
 
 class Section(_Strict):
@@ -37,13 +50,18 @@ class Section(_Strict):
 
     id: Slug
     title: Text
+    en: TitleEn
     items: list[Item] = Field(min_length=1)
+    #: Whether feedback on a corner board may point at these items (R49): the matrix's
+    #: questions yes, the 8-tje's partner lanes no.
+    part: bool = True
 
 
 class Scale(_Strict):
     min: int
     max: int
     labels: dict[str, str] = Field(default_factory=dict)
+    labels_en: dict[str, str] = Field(default_factory=dict)
 
 
 class Station(_Strict):
@@ -52,6 +70,20 @@ class Station(_Strict):
     id: Slug
     title: Text
     prompt: Text
+    en: ItemEn
+
+
+class InstrumentEn(_Strict):
+    title: Text
+    need: Text
+    question: Text
+    challenge: str = ""
+    source: str = ""
+
+
+class SessionEn(_Strict):
+    title: Text
+    description: str = ""
 
 
 class InstrumentTemplate(_Strict):
@@ -66,6 +98,12 @@ class InstrumentTemplate(_Strict):
     layout: Literal["praatplaat", "matrix", "achtje", "reflectietool", "generic"]
     sections: list[Section] = Field(min_length=1)
     scale: Scale | None = None
+    #: The same texts in English: templates carry both languages.
+    en: InstrumentEn
+
+    def parts(self) -> list[str]:
+        """The items a note on this instrument's corner board may point at (R49)."""
+        return [i.id for s in self.sections if s.part for i in s.items]
 
     @model_validator(mode="after")
     def _unique_ids(self) -> InstrumentTemplate:
@@ -86,6 +124,7 @@ class SessionTemplate(_Strict):
         min_length=1
     )
     round_minutes: int = Field(default=15, ge=1, le=240)
+    en: SessionEn
 
 
 Template = Annotated[InstrumentTemplate | SessionTemplate, Field(discriminator="kind")]

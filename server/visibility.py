@@ -9,19 +9,25 @@ from __future__ import annotations
 
 from typing import Any
 
-from .board import BoardState, Note
+from .board import BoardState, Note, withheld
+from .protocol import OPS
 
-# Ops after which what a participant may read changes: they get their board's state again.
-VISIBILITY_KINDS = frozenset({"board.mode", "note.hide", "note.restore"})
-# Ops whose event does not say what changed: every subscriber gets the state again.
-EFFECT_KINDS = frozenset({"note.restore", "cluster.undo"})
+# Read from each op's declaration (protocol.Op):
+# ops after which what a participant may read changes: they get their board's state again;
+VISIBILITY_KINDS = frozenset(k for k, op in OPS.items() if op.reveals)
+# ops whose event does not say what changed: every subscriber gets the state again;
+EFFECT_KINDS = frozenset(k for k, op in OPS.items() if op.redraws)
 RESYNC_KINDS = VISIBILITY_KINDS | EFFECT_KINDS
-TEXT_KINDS = frozenset({"note.add", "note.edit"})
+# ops that carry a note's text, withheld per receiver;
+TEXT_KINDS = frozenset(k for k, op in OPS.items() if op.carries_text)
+# R36: after one of these, a participant resuming gets a fresh state, not a replay: a replay
+# would carry the text of notes since deleted (or what they may no longer read).
+REPLAY_SENSITIVE_KINDS = RESYNC_KINDS | frozenset(k for k, op in OPS.items() if op.removes_text)
 
 
 def text_hidden(state: BoardState, note: Note) -> bool:
     """Whether this note's text is withheld from people other than its author."""
-    return note.hidden or state.mode == "hidden"
+    return withheld(state, note)
 
 
 def redacting(state: BoardState) -> bool:

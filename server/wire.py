@@ -10,31 +10,54 @@ idle. A frame is encoded to JSON once per event (hub), framed once for all recei
 and written straight to each transport; frames wait in the ``Connection``'s bounded outbox
 only while a transport is paused (R14).
 
+Reading is budgeted (R15, R40, R41): what arrives is fed to the parser a slice at a time while
+the connection's frame and byte budgets last, and a complete message is acted on only while
+its message budget (and its address's write budget, for ops) lasts. When one is spent the
+socket is not read until it has refilled: nothing is dropped or answered meanwhile, the peer
+waits in TCP. A peer that keeps its frame budget spent is closed (1008).
+
 HTTP requests never come here: uvicorn hands a connection to this class only when it asks to
-upgrade. Plain HTTP stays with Starlette, and so does everything the messages mean
-(``Server.receive``).
+upgrade (``guard.GuardedHttp`` hands over its place in the connection count with it). Plain
+HTTP stays with Starlette, and so does everything the messages mean (``Server.receive``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
 import secrets
 import socket
 import struct
+import time
 from collections import deque
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
+import orjson
 from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
 
-from .hub import Connection, encode
+from .connection import Connection, encode
+from .guard import SINGLE_HEADERS, Gate, Slot, Tally
 from .protocol import Error
-from .ratelimit import TokenBucket
+from .ratelimit import (
+    BURST,
+    BYTE_BURST,
+    BYTES_PER_S,
+    BYTES_TO_RESUME,
+    FRAME_BURST,
+    FRAMES_PER_S,
+    FRAMES_TO_RESUME,
+    MESSAGES_TO_RESUME,
+    RATE_PER_S,
+    STRAIN_MAX_S,
+    Strain,
+    TokenBucket,
+)
 
 if TYPE_CHECKING:
     from .app import Server
@@ -51,6 +74,29 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_TIMEOUT_S = 2.0
 # Messages read but not handled yet; past this, reading pauses (TCP pushes back on the peer).
 INBOX_PAUSE_AT = 32
+# R40: the parser is fed this much at a time, so a read full of tiny frames is parsed a few
+# hundred frames at a time and the budget is checked in between.
+SLICE_BYTES = 4096
+# One connection reads at most this much in one turn of the event loop; then the others.
+TURN_BYTES = 64 * 1024
+# R40: fragments of one message; a browser never fragments, Autobahn's cases use a few dozen.
+MAX_FRAGMENTS = 64
+# The shortest pause for a budget: fewer timers for a peer that is always over it.
+MIN_PAUSE_S = 0.01
+# TCP states (Linux, tcp_states.h) in which the peer has gone: reset, or sent FIN.
+_TCP_GONE = (7, 8)
+
+_RATE_LIMITED = encode(Error(code="rate_limited", message="te veel berichten; even rustig aan"))
+
+
+class Hold(enum.IntFlag):
+    """Why a connection is not being read (any one is enough)."""
+
+    BUDGET = 1  # frames or bytes (R40)
+    RATE = 2  # messages of this connection (R15) or writes of its address (R41)
+    INBOX = 4  # messages waiting for earlier ones to be handled
+    WRITE = 8  # the peer does not read what we write: read nothing more from it either
+    TURN = 16  # read enough in this turn of the event loop
 
 
 def frame_text(text: str) -> bytes:
@@ -62,6 +108,16 @@ def frame_text(text: str) -> bytes:
     if n < 65536:
         return struct.pack("!BBH", 0x81, 126, n) + payload
     return struct.pack("!BBQ", 0x81, 127, n) + payload
+
+
+def is_op(data: bytes) -> bool:
+    """Whether a message is an ``op`` (a write: R41 counts these per address). Parsed, not
+    searched: JSON lets a key be spelt with escapes."""
+    try:
+        frame = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(frame, dict) and frame.get("type") == "op"
 
 
 class _Parser(ServerProtocol):
@@ -92,6 +148,9 @@ class _FrameCache:
 
 
 _framed = _FrameCache()
+_strained = Tally("websockets closed (1008): frames over budget")
+_silent = Tally("websockets closed (1008): no hello in time", level=logging.INFO)
+_duplicated = Tally("websocket handshakes refused (400): duplicated header")
 
 
 class Wire(asyncio.Protocol):
@@ -102,20 +161,35 @@ class Wire(asyncio.Protocol):
     keepalive: ClassVar[asyncio.Task[None] | None]
     ping_interval: ClassVar[float | None]
     echo_enabled: ClassVar[bool]
+    gate: ClassVar[Gate | None]
 
     __slots__ = (
         "awaiting_pong",
         "bucket",
+        "bytes_budget",
         "close_timer",
         "conn",
         "connections",
         "echo",
+        "eof",
         "fragments",
         "fragments_binary",
+        "frame_budget",
+        "held",
+        "hello_timer",
+        "holds",
         "inbox",
-        "reading",
+        "notice_due",
+        "slot",
+        "starved_at",
+        "strain",
+        "timer",
         "transport",
+        "unread",
+        "unread_at",
+        "waiting",
         "worker",
+        "writes",
         "ws",
     )
 
@@ -128,12 +202,29 @@ class Wire(asyncio.Protocol):
         self.bucket: TokenBucket | None = None
         self.inbox: deque[str] | None = None
         self.worker: asyncio.Task[None] | None = None
-        self.reading = True
         self.fragments: list[bytes] | None = None
         self.fragments_binary = False
         self.echo = False
         self.awaiting_pong = False
         self.close_timer: asyncio.TimerHandle | None = None
+        # Reading (R15, R40, R41): input not yet parsed, frames parsed but not acted on, and
+        # a message that waits for its budget.
+        self.unread = b""
+        self.unread_at = 0
+        self.held: deque[Frame] | None = None  # made when needed: idle connections are many
+        self.waiting: bytes | None = None
+        self.holds = Hold(0)
+        self.timer: asyncio.TimerHandle | None = None
+        self.eof = False
+        self.frame_budget = TokenBucket(FRAMES_PER_S, FRAME_BURST)
+        self.bytes_budget = TokenBucket(BYTES_PER_S, BYTE_BURST)
+        self.strain: Strain | None = None
+        self.starved_at = 0.0
+        self.notice_due = True
+        # R41, R42: this connection's place in the count and its address's write budget.
+        self.slot: Slot | None = None
+        self.writes: TokenBucket | None = None
+        self.hello_timer: asyncio.TimerHandle | None = None
 
     # --- asyncio.Protocol ----------------------------------------------------------------------
 
@@ -141,58 +232,222 @@ class Wire(asyncio.Protocol):
         # uvloop's transports quack like asyncio.Transport but do not subclass it.
         self.transport = cast(asyncio.Transport, transport)
         self.connections.add(self)
+        gate = self.gate
+        if gate is not None and gate.handing is not None:
+            slot, gate.handing = gate.handing, None
+            slot.evict = self._evicted
+            self.slot = slot
+            self.writes = gate.writes(slot.key)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.connections.discard(self)
         self.live.discard(self)
-        if self.close_timer is not None:
-            self.close_timer.cancel()
-            self.close_timer = None
+        for timer in (self.close_timer, self.timer, self.hello_timer):
+            if timer is not None:
+                timer.cancel()
+        self.close_timer = self.timer = self.hello_timer = None
+        if self.slot is not None:
+            self.slot.release()
+            self.slot = None
         conn = self.conn
         if conn is not None:
             if conn.cut_reason is None:
                 conn.cut_reason = "gone"  # nothing more is written to it
-            self.server.hub.drop(conn)
+            self.server.registry.drop(conn)
         if self.worker is not None:
             self.worker.cancel()
         self.inbox = None
+        self.unread, self.waiting, self.held = b"", None, None
 
     def pause_writing(self) -> None:
         if self.conn is not None:
             self.conn.pause()
+        # A peer that does not read what it is sent (pongs, answers) is not read either: what
+        # it makes us write stays bounded by the transport's buffer.
+        self._hold(Hold.WRITE)
 
     def resume_writing(self) -> None:
         if self.conn is not None:
             self.conn.resume()
+            if self.conn.paused:  # its outbox filled the buffer again
+                return
+        self._release(Hold.WRITE)
 
     def data_received(self, data: bytes) -> None:
-        ws = self.ws
-        ws.receive_data(data)
-        # Pongs (and close replies) the parser queued go out before any answer to the
-        # messages of this read (RFC 6455 §5.5.2: as soon as practical).
-        self._flush()
-        for event in ws.events_received():
-            if isinstance(event, Frame):
-                self._frame(event)
-            elif isinstance(event, Request):
-                self._handshake(event)
-        self._flush()
+        if self.unread_at < len(self.unread):
+            self.unread = self.unread[self.unread_at:] + data
+        else:
+            self.unread = data
+        self.unread_at = 0
+        self._pump()
 
     def eof_received(self) -> bool | None:
+        if self.held or self.waiting is not None or self.unread_at < len(self.unread):
+            self.eof = True  # what came before the end is read first (see _pump)
+            return True
         self.ws.receive_eof()
         self._flush()
         return None
+
+    # --- reading under budgets (R15, R40, R41) ---------------------------------------------------
+
+    def _pump(self) -> None:
+        """Act on what was received, as far as the budgets allow; stop at the first hold."""
+        turn = TURN_BYTES
+        while not self.holds:
+            transport = self.transport
+            if transport is None or transport.is_closing():
+                return
+            if self.waiting is not None:
+                data = self.waiting
+                if not self._admit(data):
+                    return
+                self.waiting = None
+                self._deliver(data)
+            elif self.held:
+                self._frame(self.held.popleft())
+            elif self.unread_at < len(self.unread):
+                if turn <= 0:
+                    self._hold(Hold.TURN)
+                    asyncio.get_running_loop().call_soon(self._release, Hold.TURN)
+                    return
+                frames, nbytes = self.frame_budget.level(), self.bytes_budget.level()
+                if frames < 1 or nbytes < 1:
+                    self._starve()
+                    return
+                n = int(min(SLICE_BYTES, turn, nbytes))
+                chunk = self.unread[self.unread_at:self.unread_at + n]
+                self.unread_at += len(chunk)
+                turn -= len(chunk)
+                if self.unread_at >= len(self.unread):
+                    self.unread, self.unread_at = b"", 0
+                self._parse(chunk)
+            else:
+                self.held = None
+                if self.eof:
+                    self.eof = False
+                    self.ws.receive_eof()
+                    self._flush()
+                return
+
+    def _parse(self, chunk: bytes) -> None:
+        ws = self.ws
+        ws.receive_data(chunk)
+        # Pongs (and close replies) the parser queued go out before any answer to the
+        # messages of this read (RFC 6455 §5.5.2: as soon as practical).
+        self._flush()
+        frames = 0
+        for event in ws.events_received():
+            if isinstance(event, Frame):
+                frames += 1
+                if self.held is None:
+                    self.held = deque()
+                self.held.append(event)
+            elif isinstance(event, Request):
+                self._handshake(event)
+        # R40: every frame costs, control frames too; what was parsed is paid for afterwards
+        # (a slice holds at most SLICE_BYTES / 6 frames), and reading waits until it is paid.
+        self.frame_budget.spend(frames)
+        self.bytes_budget.spend(len(chunk))
+
+    def _hold(self, why: Hold) -> None:
+        transport = self.transport
+        if not self.holds and transport is not None and not transport.is_closing():
+            transport.pause_reading()
+        self.holds |= why
+
+    def _release(self, why: Hold) -> None:
+        if not self.holds & why:
+            return
+        self.holds &= ~why
+        transport = self.transport
+        if not self.holds and transport is not None and not transport.is_closing():
+            transport.resume_reading()
+            self._pump()
+
+    def _hold_for(self, why: Hold, seconds: float) -> None:
+        # Only _pump holds for a time, and it stops at the first hold: one timer at a time.
+        self._hold(why)
+        self.timer = asyncio.get_running_loop().call_later(
+            max(seconds, MIN_PAUSE_S), self._waited, why)
+
+    def _starve(self) -> None:
+        """R40: the frame or byte budget is spent and more input is there."""
+        self.starved_at = time.monotonic()
+        self._hold_for(Hold.BUDGET, max(self.frame_budget.wait(FRAMES_TO_RESUME),
+                                        self.bytes_budget.wait(BYTES_TO_RESUME)))
+
+    def _waited(self, why: Hold) -> None:
+        self.timer = None
+        if why is Hold.BUDGET:
+            now = time.monotonic()
+            strain = self.strain
+            if strain is None:
+                strain = self.strain = Strain()
+            strain.add(self.starved_at, now)
+            if strain.total(now) > STRAIN_MAX_S:
+                _strained(f"paused for its budget {strain.total(now):.1f} s of the last "
+                          f"{len(strain.bins)} s")
+                self._refuse(1008, "too many frames")
+                return
+        if self._peer_gone():
+            # What it sent meanwhile is not read: an op without an ack is sent again by the
+            # client (R5). Without this a flood would go on being read after the flooder left.
+            self.abort()
+            return
+        self._release(why)
+
+    def _peer_gone(self) -> bool:
+        info = getattr(socket, "TCP_INFO", None)
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if info is None or sock is None:
+            return False
+        try:
+            return sock.getsockopt(socket.IPPROTO_TCP, info, 1)[0] in _TCP_GONE
+        except (OSError, ValueError):
+            return False
+
+    def _admit(self, data: bytes) -> bool:
+        """R15, R41: whether a complete message may be acted on now; if not, reading stops
+        until it may (and the peer is told once per episode)."""
+        bucket = self.bucket
+        if bucket is None:
+            return True
+        level = bucket.level()
+        if level < 1:
+            return self._limited(bucket)
+        writes = self.writes
+        if writes is not None and is_op(data):
+            if writes.level() < 1:
+                return self._limited(writes)
+            writes.spend(1)
+        if level >= bucket.burst:
+            self.notice_due = True  # it was quiet long enough: a new episode may be told
+        bucket.spend(1)
+        return True
+
+    def _limited(self, bucket: TokenBucket) -> bool:
+        if self.notice_due and self.conn is not None:
+            self.notice_due = False
+            self.conn.send(_RATE_LIMITED)
+        self._hold_for(Hold.RATE, bucket.wait(MESSAGES_TO_RESUME))
+        return False
 
     # --- handshake -----------------------------------------------------------------------------
 
     def _handshake(self, request: Request) -> None:
         ws = self.ws
         path = request.path.partition("?")[0]
-        origin, host = request.headers.get("Origin"), request.headers.get("Host", "")
+        twice = next((name.decode() for name in SINGLE_HEADERS
+                      if len(request.headers.get_all(name.decode())) > 1), None)
         self.echo = path == ECHO_PATH and self.echo_enabled
-        if path != WS_PATH and not self.echo:
+        if twice is not None:
+            _duplicated(f"{twice} on {path}")  # R39
+            response = ws.reject(400, f"Bad Request: the {twice} header is there twice\n")
+        elif path != WS_PATH and not self.echo:
             response = ws.reject(404, "Not Found\n")
-        elif not self.server.origin_allowed(origin, host):
+        elif not self.server.origin_allowed(request.headers.get("Origin"),
+                                            request.headers.get("Host", "")):
             response = ws.reject(403, "Forbidden: origin not allowed\n")  # R4
         else:
             response = ws.accept(request)
@@ -206,16 +461,45 @@ class Wire(asyncio.Protocol):
             self._start_keepalive()
             return
         self.conn = Connection(self._write, self._cut)
-        self.bucket = TokenBucket()
+        self.bucket = TokenBucket(RATE_PER_S, BURST)
         self.live.add(self)
         self._start_keepalive()
+        # R42: a websocket that does not say hello in time only holds a place.
+        self.hello_timer = asyncio.get_running_loop().call_later(
+            self.server.settings.hello_timeout_s, self._hello_late)
         self.server.opened(self.conn)
 
-    # --- reading -------------------------------------------------------------------------------
+    def _hello_late(self) -> None:
+        self.hello_timer = None
+        if self.conn is None or self.conn.grant is not None:
+            return
+        _silent(f"after {self.server.settings.hello_timeout_s:g} s")
+        self._refuse(1008, "hello expected")
+
+    def _granted(self) -> None:
+        """After a message: once ``hello`` has been granted, the connection has shown it is a
+        client and no longer makes room for others (R42)."""
+        if (self.hello_timer is not None and self.conn is not None
+                and self.conn.grant is not None):
+            self.hello_timer.cancel()
+            self.hello_timer = None
+            if self.slot is not None:
+                self.slot.prove()
+
+    def _evicted(self) -> None:
+        """The gate needs this connection's place (it has not said hello, or has not answered
+        its keepalive ping): the client may come back (1013, try again later)."""
+        self.slot = None  # the gate has let go of it already
+        self._refuse(1013, "server full; try again later")
+
+    # --- acting on frames ----------------------------------------------------------------------
 
     def _frame(self, frame: Frame) -> None:
         opcode = frame.opcode
-        self.awaiting_pong = False  # anything from the peer shows it is there
+        if self.awaiting_pong:  # anything from the peer shows it is there
+            self.awaiting_pong = False
+            if self.slot is not None and self.conn is not None and self.conn.grant is not None:
+                self.slot.prove()
         if opcode is Opcode.TEXT or opcode is Opcode.BINARY:
             self.fragments_binary = opcode is Opcode.BINARY
             if not frame.fin:
@@ -225,6 +509,10 @@ class Wire(asyncio.Protocol):
         elif opcode is Opcode.CONT:
             if self.fragments is None:
                 return  # the parser has failed the connection already
+            if len(self.fragments) >= MAX_FRAGMENTS:
+                # R40: empty fragments cost the parser nothing but a list entry each.
+                self._refuse(1009, "too many fragments")
+                return
             self.fragments.append(bytes(frame.data))
             if frame.fin:
                 data, self.fragments = b"".join(self.fragments), None
@@ -237,18 +525,21 @@ class Wire(asyncio.Protocol):
         if self.echo:
             self._echo(data)
             return
-        conn, bucket = self.conn, self.bucket
-        if conn is None or bucket is None or self.ws.state is not State.OPEN:
+        if self.conn is None or self.ws.state is not State.OPEN:
+            return
+        if not self._admit(data):
+            self.waiting = data  # read again when the budget allows (_pump)
+            return
+        self._deliver(data)
+
+    def _deliver(self, data: bytes) -> None:
+        conn = self.conn
+        if conn is None or self.ws.state is not State.OPEN:
             return
         try:
             text = data.decode()
         except UnicodeDecodeError:
-            self.ws.fail(1007, "invalid UTF-8")
-            return
-        if not bucket.take():
-            # R15: the excess is answered, not handled.
-            conn.send(encode(Error(code="rate_limited",
-                                   message="te veel berichten; even rustig aan")))
+            self._refuse(1007, "invalid UTF-8")
             return
         if self.worker is not None:
             # Earlier messages are still being handled: keep the order.
@@ -256,13 +547,14 @@ class Wire(asyncio.Protocol):
             if inbox is None:
                 inbox = self.inbox = deque()
             inbox.append(text)
-            if len(inbox) >= INBOX_PAUSE_AT and self.reading and self.transport is not None:
-                self.reading = False
-                self.transport.pause_reading()
+            if len(inbox) >= INBOX_PAUSE_AT:
+                self._hold(Hold.INBOX)
             return
         pending = self._receive(conn, text)
         if pending is not None:
             self.worker = asyncio.get_running_loop().create_task(self._work(pending))
+        else:
+            self._granted()
 
     def _receive(self, conn: Connection, text: str) -> Awaitable[None] | None:
         try:
@@ -283,15 +575,15 @@ class Wire(asyncio.Protocol):
         assert conn is not None
         try:
             await self._guarded(first)
+            self._granted()
             while self.inbox:
                 text = self.inbox.popleft()
-                if not self.reading and len(self.inbox) < INBOX_PAUSE_AT // 2:
-                    self.reading = True
-                    if self.transport is not None and not self.transport.is_closing():
-                        self.transport.resume_reading()
+                if len(self.inbox) < INBOX_PAUSE_AT // 2:
+                    self._release(Hold.INBOX)
                 pending = self._receive(conn, text)
                 if pending is not None:
                     await self._guarded(pending)
+                self._granted()
         finally:
             self.worker = None
 
@@ -313,10 +605,11 @@ class Wire(asyncio.Protocol):
             try:
                 self.ws.send_text(data.decode().encode())
             except UnicodeDecodeError:
-                self.ws.fail(1007, "invalid UTF-8")
+                self._refuse(1007, "invalid UTF-8")
+                return
         self._flush()
 
-    # --- writing -------------------------------------------------------------------------------
+    # --- writing and closing -------------------------------------------------------------------
 
     def _write(self, text: str) -> None:
         transport = self.transport
@@ -333,23 +626,37 @@ class Wire(asyncio.Protocol):
             if data:
                 transport.write(data)
             else:
-                # The protocol's EOF: the closing handshake is done (or failed), end TCP.
+                # The protocol's EOF: the closing handshake is done (or failed), end TCP; a
+                # peer that does not read what is left in the buffer is dropped after a while.
                 transport.close()
+                self._abort_after(CLOSE_TIMEOUT_S)
                 return
-        if self.ws.close_expected() and self.close_timer is None:
-            self.close_timer = asyncio.get_running_loop().call_later(
-                CLOSE_TIMEOUT_S, self.abort)
+        if self.ws.close_expected():
+            self._abort_after(CLOSE_TIMEOUT_S)
+
+    def _abort_after(self, seconds: float) -> None:
+        if self.close_timer is None:
+            self.close_timer = asyncio.get_running_loop().call_later(seconds, self.abort)
 
     def close(self, code: int, reason: str = "") -> None:
         if self.ws.state is State.OPEN:
             self.ws.send_close(code, reason)
             self._flush()
 
-    def _cut(self, reason: str) -> None:
-        """R14: the peer does not read. Say why (if the buffer still takes it), then drop the
-        socket without waiting for a buffer that will not drain."""
+    def _refuse(self, code: int, reason: str) -> None:
+        """Fail the connection (RFC 6455 §7.1.7): a close frame, then the end of TCP; nothing
+        more it sent is read."""
+        self.unread, self.unread_at, self.waiting, self.held = b"", 0, None, None
+        self.fragments = None
+        self.ws.fail(code, reason)
+        self._flush()
+
+    def _cut(self, reason: str, code: int = CLOSE_TOO_SLOW) -> None:
+        """R14: the peer does not read (or, R33, may no longer be here). Say why (if the
+        buffer still takes it), then drop the socket without waiting for a buffer that will
+        not drain."""
         log.info("connection cut: %s", reason)
-        self.close(CLOSE_TOO_SLOW, "too slow")
+        self.close(code, "too slow" if code == CLOSE_TOO_SLOW else reason[:100])
         if self.close_timer is not None:
             self.close_timer.cancel()
         self.close_timer = asyncio.get_running_loop().call_later(1.0, self.abort)
@@ -390,10 +697,13 @@ class Wire(asyncio.Protocol):
         if self.ws.state is not State.OPEN:
             return
         if self.awaiting_pong:
-            self.ws.fail(1011, "keepalive ping timeout")
-            self._flush()
+            self._refuse(1011, "keepalive ping timeout")
             return
         self.awaiting_pong = True
+        if self.slot is not None:
+            # Until it answers it may be gone (Wi-Fi dropped it): it may make room for the
+            # connection its phone opens again (R42).
+            self.slot.doubt()
         self.ws.send_ping(secrets.token_bytes(4))
         self._flush()
 
@@ -409,9 +719,11 @@ async def _keepalive(cls: type[Wire]) -> None:
             wire.ping()
 
 
-def bind(server: Server, ping_interval: float | None, echo: bool = False) -> type[Wire]:
-    """The protocol class uvicorn builds for each websocket upgrade, bound to one server."""
+def bind(server: Server, ping_interval: float | None, echo: bool = False,
+         gate: Gate | None = None) -> type[Wire]:
+    """The protocol class uvicorn builds for each websocket upgrade, bound to one server (and
+    to the gate that counts connections, R42)."""
     return type("BoundWire", (Wire,), {
         "__slots__": (), "server": server, "live": set(), "keepalive": None,
-        "ping_interval": ping_interval, "echo_enabled": echo,
+        "ping_interval": ping_interval, "echo_enabled": echo, "gate": gate,
     })

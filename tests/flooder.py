@@ -4,11 +4,12 @@ pass for the server's: frames are encoded once up front (masked with the all-zer
 RFC 6455 allows) and written in batches on a raw socket; answers are told apart by a substring
 of their payload, not parsed.
 
-``python tests/flooder.py PORT TOKEN BOARD RATE SECONDS`` sends valid ops (a ``note.add``, then
-``note.edit``s of that note) at RATE frames a second for SECONDS, waits (while answers keep
-coming) until each frame has an answer, and prints one JSON line: frames sent, acks and
-rate_limited errors counted, the arrival times of the acks, and whether the server closed the
-connection. ``start``/``finish`` run it from a test.
+``python tests/flooder.py PORT TOKEN BOARD RATE SECONDS [LINGER]`` sends valid ops (a
+``note.add``, then ``note.edit``s of that note) at RATE frames a second for SECONDS, waits (while
+answers keep coming, at most LINGER seconds) until each frame has an answer, and prints one
+JSON line: frames sent, acks and rate_limited errors counted, the arrival times of the acks and
+of all answers to its ops, and whether the server closed the connection. ``start``/``finish``
+run it from a test.
 """
 
 from __future__ import annotations
@@ -41,8 +42,8 @@ def client_frame(text: str) -> bytes:
     return head + b"\0\0\0\0" + payload
 
 
-async def _flood(port: int, token: str, board: str, rate: float, seconds: float
-                 ) -> dict[str, Any]:
+async def _flood(port: int, token: str, board: str, rate: float, seconds: float,
+                 linger: float | None = None) -> dict[str, Any]:
     reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
     key = base64.b64encode(secrets.token_bytes(16)).decode()
     writer.write((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
@@ -72,8 +73,11 @@ async def _flood(port: int, token: str, board: str, rate: float, seconds: float
               for i, op in enumerate(ops)]
     print(json.dumps({"ready": True}), flush=True)
 
-    counts = {"ack": 0, "rate_limited": 0, "error": 0}
+    # "notice": a rate_limited error that answers no op (no ref): the wire saying it paused
+    # reading (R15), as opposed to an op refused.
+    counts = {"ack": 0, "rate_limited": 0, "error": 0, "notice": 0}
     ack_times: list[float] = []
+    answer_times: list[float] = []
     closed: list[bool] = []
     start = time.monotonic()
 
@@ -105,9 +109,14 @@ async def _flood(port: int, token: str, board: str, rate: float, seconds: float
                 if ACK in payload:
                     counts["ack"] += 1
                     ack_times.append(now)
+                    answer_times.append(now)
                 elif ERROR in payload:
                     counts["error"] += 1
                     counts["rate_limited"] += LIMITED in payload
+                    if b'"ref"' in payload:
+                        answer_times.append(now)
+                    else:
+                        counts["notice"] += 1
             buf = buf[pos:]
 
     reading = asyncio.create_task(read())
@@ -125,9 +134,11 @@ async def _flood(port: int, token: str, board: str, rate: float, seconds: float
         await asyncio.sleep(max(t0 + k * tick - loop.time(), 0))
     elapsed = loop.time() - t0
     # A busy server may still be reading the backlog: wait while answers keep coming (each
-    # frame gets one), but not longer than 3 s without progress or 60 s in all.
-    deadline, answered, progress = time.monotonic() + 60, -1, time.monotonic()
-    while (counts["ack"] + counts["error"] < sent and not closed
+    # frame gets one), but not longer than 3 s without progress or 60 s in all (or ``linger``
+    # seconds: a server that reads only at its rate, R15, would take minutes).
+    deadline = time.monotonic() + (60 if linger is None else linger)
+    answered, progress = -1, time.monotonic()
+    while (counts["ack"] + counts["error"] - counts["notice"] < sent and not closed
            and time.monotonic() < min(deadline, progress + 3)):
         if counts["ack"] + counts["error"] != answered:
             answered, progress = counts["ack"] + counts["error"], time.monotonic()
@@ -135,16 +146,18 @@ async def _flood(port: int, token: str, board: str, rate: float, seconds: float
     reading.cancel()
     writer.close()
     return {"sent": sent, "seconds": elapsed, "counts": counts, "ack_times": ack_times,
+            "answer_times": answer_times,
             "closed": bool(closed)}
 
 
-async def start(port: int, token: str, board: str, rate: float, seconds: float
-                ) -> asyncio.subprocess.Process:
+async def start(port: int, token: str, board: str, rate: float, seconds: float,
+                linger: float | None = None) -> asyncio.subprocess.Process:
     """Start the flooder process and return once it is connected and about to send;
-    ``finish`` collects its result."""
+    ``finish`` collects its result. ``linger``: seconds to wait for answers after sending."""
     proc = await asyncio.create_subprocess_exec(
         sys.executable, os.path.abspath(__file__), str(port), token, board, str(rate),
-        str(seconds), stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+        str(seconds), *([] if linger is None else [str(linger)]),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     try:
@@ -175,8 +188,9 @@ async def finish(proc: asyncio.subprocess.Process, timeout: float) -> dict[str, 
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 6:
-        sys.exit("usage: python tests/flooder.py PORT TOKEN BOARD RATE SECONDS")
-    port, token, board, rate, seconds = sys.argv[1:]
+    if len(sys.argv) not in (6, 7):
+        sys.exit("usage: python tests/flooder.py PORT TOKEN BOARD RATE SECONDS [LINGER]")
+    port, token, board, rate, seconds = sys.argv[1:6]
+    linger = float(sys.argv[6]) if len(sys.argv) == 7 else None
     print(json.dumps(asyncio.run(_flood(int(port), token, board, float(rate),
-                                        float(seconds)))), flush=True)
+                                        float(seconds), linger))), flush=True)

@@ -3,12 +3,17 @@
 Small on purpose: ``free_port()``, ``start_server(port, env, log_path)``, ``wait_healthy(port)``,
 ``stop(proc)``. The server's stdout/stderr go to a log file (never a pipe, which could fill up
 and block the server); ``read_log(proc)`` returns it for failure messages.
+
+Organisers (R31): a fresh server prints a one-time sign-in link; ``wait_healthy`` signs in with
+it as a browser would (``POST /api/organiser/signin``) and keeps the organiser token per base
+URL, so that ``organiser_headers(base)`` can make sessions on it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -55,6 +60,7 @@ def start_server(port: int, env: dict[str, str] | None = None,
         log.close()
         raise
     proc.log_path = str(log_path)  # type: ignore[attr-defined]
+    proc.vh_env = full_env  # type: ignore[attr-defined]
     proc.log_file = log  # type: ignore[attr-defined]
     return proc
 
@@ -67,6 +73,51 @@ def read_log(proc: subprocess.Popen[bytes]) -> str:
         return Path(path).read_text(errors="replace")
     except OSError:
         return ""
+
+
+# base URL -> the organiser token a test signed in with (the cookie's value).
+ORGANISERS: dict[str, str] = {}
+SIGNIN_LINK = re.compile(r"(https?://[^\s/]+)/o/([A-Za-z0-9_\-]+)")
+
+
+def enrol(base: str, secret: str) -> str:
+    """Sign in with a one-time link's secret; keeps and returns the organiser token."""
+    req = urllib.request.Request(f"{base}/api/organiser/signin", method="POST",
+                                 data=json.dumps({"link": secret}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        cookie = resp.headers.get("set-cookie", "")
+    token = cookie.split("vh_organiser=", 1)[1].split(";", 1)[0]
+    ORGANISERS[base] = token
+    return token
+
+
+def organiser_headers(base: str) -> dict[str, str]:
+    token = ORGANISERS.get(base)
+    if token is None:
+        raise RuntimeError(f"no organiser signed in on {base} (see serverproc.enrol)")
+    return {"authorization": f"Bearer {token}"}
+
+
+def _enrol_from_log(port: int, proc: subprocess.Popen[bytes]) -> None:
+    """Sign in with the link a fresh server printed; on a store someone signed in to before
+    (a shared Redis, a restarted SQLite file) ask the command line for a token instead."""
+    base = f"http://127.0.0.1:{port}"
+    if base in ORGANISERS:
+        return
+    found = SIGNIN_LINK.findall(read_log(proc))
+    if found:
+        try:
+            enrol(base, found[-1][1])
+            return
+        except urllib.error.HTTPError:
+            pass  # used already (another process of the same store)
+    env = getattr(proc, "vh_env", None)
+    if env is not None:
+        out = subprocess.run([sys.executable, "-m", "server", "organiser", "token", "beheerder"],
+                             cwd=ROOT, env=env, capture_output=True, timeout=30)
+        if out.returncode == 0:
+            ORGANISERS[base] = out.stdout.decode().strip()
 
 
 def wait_healthy(port: int, timeout: float = 15.0,
@@ -82,6 +133,8 @@ def wait_healthy(port: int, timeout: float = 15.0,
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     body: dict[str, object] = json.loads(resp.read())
+                    if proc is not None:
+                        _enrol_from_log(port, proc)
                     return body
         except (urllib.error.URLError, OSError, ValueError) as exc:
             last = exc
@@ -108,11 +161,12 @@ def stop(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM, timeout: floa
 
 
 def http_json(method: str, url: str, body: object | None = None,
-              timeout: float = 5.0) -> tuple[int, dict[str, object]]:
+              timeout: float = 5.0, headers: dict[str, str] | None = None
+              ) -> tuple[int, dict[str, object]]:
     """A tiny JSON HTTP call (stdlib only): returns (status, decoded body)."""
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method,
-                                 headers={"content-type": "application/json"})
+                                 headers={"content-type": "application/json", **(headers or {})})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read() or b"{}")

@@ -17,9 +17,10 @@ from typing import Any
 
 import orjson
 import pytest
+from serverproc import ORGANISERS
 from wsharness import Client, live_server, new_session, participant
 
-from server import archive, archivist
+from server import archive, lifecycle
 from server.config import Settings
 from server.session import SessionRecord
 from server.store import open_store
@@ -30,7 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture
 async def site(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     db = tmp_path / "vh.db"
-    settings = Settings(store_url=f"sqlite:///{db}", secret_key="s", data_dir=tmp_path)
+    settings = Settings(store_url=f"sqlite:///{db}", secret_key="s", data_dir=tmp_path,
+                        round_grace_s=0.3)
     async with live_server(settings) as base:
         yield base, db
 
@@ -146,8 +148,8 @@ async def test_R24_server_snapshots_at_round_end_and_closing(site: tuple[str, Pa
     first = json.loads(body)
     assert [n["text"] for n in first["boards"][1]["state"]["notes"]] == ["ronde 1"]
     _, _, body = await acall("GET", f"{base}/api/sessions/{sid}/export.csv", tok)
-    rows = list(csv.DictReader(io.StringIO(body.decode())))
-    assert {(r["text"], r["round"], r["group"]) for r in rows} == {
+    rows = list(csv.DictReader(io.StringIO(body.decode().lstrip("\ufeff"))))
+    assert {(r["Tekst"], r["Ronde"], r["Groep"]) for r in rows} == {
         ("ronde 1", "1", "Groep 3"), ("ronde 2", "2", "Groep 3")}
     # reopened, the boards take notes again
     assert (await fac.op(control, {"kind": "session.close", "closed": False}))["result"] == \
@@ -183,10 +185,15 @@ async def test_R25_exports_over_http_in_every_format(site: tuple[str, Path]) -> 
     assert (await acall("GET", f"{base}/api/sessions/{sid}/export.csv?snapshot=nope", tok)
             )[0] == 404
     other, _ = await seeded(base, ["middag"])
-    status, _, body = await acall("POST", f"{base}/api/report.md", None,
-                                  {"tokens": [tok, other["facilitator_token"]]})
+    # R31: the cross-session report is an organiser's, over sessions they own
+    org = ORGANISERS[base]
+    both = {"sessions": [sid, other["session"]["id"]]}
+    status, _, body = await acall("POST", f"{base}/api/report.md", org, both)
     assert status == 200 and b"middag" in body and b"alert" in body
-    assert (await acall("POST", f"{base}/api/report.md", None, {"tokens": [p.token]}))[0] == 403
+    assert (await acall("POST", f"{base}/api/report.md", tok, both))[0] == 401
+    assert (await acall("POST", f"{base}/api/report.md", None, both))[0] == 401
+    assert (await acall("POST", f"{base}/api/report.md", org,
+                        {"sessions": ["bestaatniet"]}))[0] == 404
     await p.close()
 
 
@@ -253,6 +260,7 @@ def cli(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow  # a dozen command-line processes
 async def test_R24_command_line_export_import_and_errors(site: tuple[str, Path],
                                                          tmp_path: Path) -> None:
     base, db = site
@@ -273,21 +281,29 @@ async def test_R24_command_line_export_import_and_errors(site: tuple[str, Path],
         assert done.returncode == 0 and "via de cli" in done.stdout, (fmt, done.stderr)
     csv_out = (await asyncio.to_thread(cli, "export", sid, "--format", "csv", db=db)).stdout
     assert "'=SUM(A1)" in csv_out
-    # into a fresh store: import, export again, identical
+    # into a fresh store: import (for an organiser, as a new session), export again: the same
+    # content under the new session's ids (R35)
     fresh = tmp_path / "fresh.db"
-    done = await asyncio.to_thread(cli, "import", str(out), db=fresh)
-    assert done.returncode == 0 and sid in done.stdout, done.stderr
+    done = await asyncio.to_thread(cli, "organiser", "add", "Ans", db=fresh)
+    assert done.returncode == 0 and "/o/" in done.stdout, done.stderr
+    done = await asyncio.to_thread(cli, "import", str(out), "--owner", "ans", db=fresh)
+    assert done.returncode == 0 and sid not in done.stdout, done.stderr
+    new_sid = done.stdout.split()[2]
     again = tmp_path / "again.json"
-    await asyncio.to_thread(cli, "export", sid, "-o", str(again), db=fresh)
-    first, second = json.loads(out.read_text()), json.loads(again.read_text())
-    first.pop("exported_at")
-    second.pop("exported_at")
+    await asyncio.to_thread(cli, "export", new_sid, "-o", str(again), db=fresh)
+    first, second = (json.loads(f.read_text().replace(i, "SID"))
+                     for f, i in ((out, sid), (again, new_sid)))
+    for d in (first, second):
+        d.pop("exported_at")
+        for key in ("code", "key", "owner", "created"):
+            d["session"].pop(key)
     assert first == second
     # errors: one clear line, exit 2, nothing half-imported
     bad = tmp_path / "v2.json"
     bad.write_text(json.dumps({**doc, "version": 2}))
     other = tmp_path / "other.db"
-    done = await asyncio.to_thread(cli, "import", str(bad), db=other)
+    await asyncio.to_thread(cli, "organiser", "add", "Bo", db=other)
+    done = await asyncio.to_thread(cli, "import", str(bad), "--owner", "Bo", db=other)
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and "version 2" in done.stderr
     done = await asyncio.to_thread(cli, "export", "ZZZZZZ", db=db)
     assert done.returncode == 2 and "ZZZZZZ" in done.stderr and done.stderr.count("\n") == 1
@@ -306,8 +322,10 @@ async def test_R24_deleting_a_session_and_retention(site: tuple[str, Path]) -> N
     made, p = await seeded(base, ["weg ermee"])
     sid, tok = made["session"]["id"], made["facilitator_token"]
     await acall("POST", f"{base}/api/sessions/{sid}/snapshots", tok, {"name": "S"})
-    assert (await acall("DELETE", f"{base}/api/sessions/{sid}", made["viewer_token"]))[0] == 403
-    status, _, _ = await acall("DELETE", f"{base}/api/sessions/{sid}", tok)
+    # R31: deleting is the owning organiser's; not a screen's, not a facilitator link's
+    assert (await acall("DELETE", f"{base}/api/sessions/{sid}", made["viewer_token"]))[0] == 401
+    assert (await acall("DELETE", f"{base}/api/sessions/{sid}", tok))[0] == 401
+    status, _, _ = await acall("DELETE", f"{base}/api/sessions/{sid}", ORGANISERS[base])
     assert status == 200
     assert (await acall("GET", f"{base}/api/join/{made['code']}"))[0] == 404
     assert (await acall("GET", f"{base}/api/sessions/{sid}/snapshots", tok))[0] == 404
@@ -322,7 +340,7 @@ async def test_R24_deleting_a_session_and_retention(site: tuple[str, Path]) -> N
         young = await new_session(base)
         rec = SessionRecord.model_validate(old["session"]).model_copy(update={"created": 0.0})
         await store.put_session(rec.id, rec.code, rec.model_dump_json())
-        gone = await archivist.purge(store, 30)
+        gone = await lifecycle.purge(store, 30)
         assert gone == [rec.id]
         assert await store.get_session(young["session"]["id"]) is not None
     finally:
@@ -336,13 +354,20 @@ async def test_R24_http_import_refuses_bad_documents(site: tuple[str, Path]) -> 
     sid, tok = made["session"]["id"], made["facilitator_token"]
     _, _, body = await acall("GET", f"{base}/api/sessions/{sid}/export.json", tok)
     doc = json.loads(body)
-    status, _, answer = await acall("POST", f"{base}/api/import", raw=body)
-    assert status == 400 and b"already exists" in answer
-    status, _, answer = await acall("POST", f"{base}/api/import?as_new=1", raw=body)
-    assert status == 201 and json.loads(answer)["code"] != made["code"]
+    org = ORGANISERS[base]
+    # R31: importing is an organiser's
+    assert (await acall("POST", f"{base}/api/import", raw=body))[0] == 401
+    assert (await acall("POST", f"{base}/api/import", tok, raw=body))[0] == 401
+    # R35: every import is a new session, never the document's ids
+    status, _, answer = await acall("POST", f"{base}/api/import", org, raw=body)
+    imported = json.loads(answer)
+    assert status == 201 and imported["code"] != made["code"]
+    assert imported["session"]["id"] != sid
     doc["boards"][0]["state"]["notes"] = [{"id": "x"}]
-    status, _, answer = await acall("POST", f"{base}/api/import?as_new=1",
+    status, _, answer = await acall("POST", f"{base}/api/import", org,
                                     raw=json.dumps(doc).encode())
-    assert status == 400 and json.loads(answer)["error"] == "import_refused"
-    assert (await acall("POST", f"{base}/api/import", raw=b"{nope"))[0] == 400
+    refusal = json.loads(answer)
+    assert status == 400 and refusal["error"] == "import_refused"
+    assert refusal["message"].startswith("boards.0.state.notes.0.")  # the first bad field
+    assert (await acall("POST", f"{base}/api/import", org, raw=b"{nope"))[0] == 400
     assert archive.VERSION == 1

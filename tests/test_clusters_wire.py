@@ -60,7 +60,9 @@ async def test_R27_vote_budget_and_cap_over_the_wire(base: str) -> None:
     assert len(applied) == 1
     ev = await fac.wait_for(lambda f: f["type"] == "event" and f["board"] == control
                             and f["seq"] == applied[0]["seq"])
-    totals = ev["after"]["votes"]["v1"]["totals"]
+    # A dot's event carries its vote's record, not the whole control state (R27).
+    assert "after" not in ev
+    totals = ev["vote"]["totals"]
     assert sum(totals.values()) == 3 and ev["actor"]["participant"] == ""  # anonymous
     assert list(totals.values()) == sorted(totals.values(), reverse=True)  # sorted by dots
     for c in (fac, p, twin):

@@ -28,9 +28,12 @@ async def base(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[
 
 
 def every_kind() -> set[str]:
-    """Every op kind the protocol knows, read from the op union itself."""
+    """Every op kind the protocol knows, read from the op union itself, but those of the
+    design team's workspace only (R51: tested with its own tokens in test_ontwerpslag.py)."""
+    from server.protocol import OPS
+
     union = BOARD_OP.json_schema()["discriminator"]["mapping"]
-    return set(union)
+    return {k for k in union if OPS[k].boards != {"decisions"}}
 
 
 def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]]:
@@ -47,17 +50,21 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         (b, {"kind": "note.edit", "note": n, "text": "hallo!"}),
         (b, {"kind": "note.color", "note": n, "color": "pink"}),
         (b, {"kind": "note.move", "note": n, "x": 3, "y": 4}),
+        (b, {"kind": "note.pin", "note": n, "part": None}),
         (b, {"kind": "note.hide", "note": n, "hidden": False}),
         (b, {"kind": "note.cluster", "note": n, "cluster": None}),
         (b, {"kind": "cluster.undo"}),
         (b, {"kind": "note.delete", "note": n}),
         (b, {"kind": "note.restore", "note": n}),
         (b, {"kind": "board.mode", "mode": "open"}),
+        (b, {"kind": "board.editing", "editing": "own"}),
     ]
     if layout == "matrix":
         ops += [(b, {"kind": "column.add", "column": k, "title": "Open dag"}),
                 (b, {"kind": "column.rename", "column": k, "title": "Gastles"}),
-                (b, {"kind": "column.move", "column": k, "index": 0})]
+                (b, {"kind": "column.move", "column": k, "index": 0}),
+                (b, {"kind": "column.add", "column": k + "x", "title": "Weg"}),
+                (b, {"kind": "column.remove", "column": k + "x"})]
     if layout == "achtje":
         ops += [(b, {"kind": "partner.name", "partner": "partner-a", "name": "ROC"}),
                 (b, {"kind": "flag.set", "flag": board["flags"][0], "level": board["levels"][0],
@@ -83,6 +90,7 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         {"kind": "round.set", "round": 1},
         {"kind": "round.next"},
         {"kind": "session.close", "closed": False},
+        {"kind": "participant.remove", "participant": f"weg-{tag}"},
         {"kind": "cluster.add", "cluster": f"a-{tag}", "station": zone, "title": "Stages"},
         {"kind": "cluster.add", "cluster": f"b-{tag}", "station": zone},
         {"kind": "cluster.rename", "cluster": f"a-{tag}", "title": "Stageplekken"},
@@ -186,7 +194,9 @@ async def test_R19_a_token_that_expires_during_the_day_is_refused_on_the_next_op
                                                                                  ) -> None:
     made = await new_session(base)
     rec = made["session"]
-    short = Signer(SECRET.encode()).issue(rec["id"], "participant", 1.5)
+    signer = Signer(SECRET.encode())
+    key = signer.verify(made["facilitator_token"]).key  # R33: tokens carry the session's key
+    short = signer.issue(rec["id"], "participant", 1.5, key=key)
     c = Client(base, short)
     await c.connect()
     assert c.welcome["type"] == "welcome"

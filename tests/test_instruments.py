@@ -159,3 +159,24 @@ async def test_anchors_and_scores_over_the_wire(base: str) -> None:
     assert agg["partner-b"]["mean"] == 3.0
     for c in (a, b, late):
         await c.close()
+
+
+def test_R17_a_matrix_column_can_be_removed_and_its_notes_stay_on_their_question() -> None:
+    from server.board import Actor, BoardState, Entry, apply, check
+    from server.protocol import BOARD_OP
+    from server.session import new_session
+    from server.templates import catalog
+
+    rec = new_session(catalog(), "matrix")
+    info = rec.boards[0]
+    state = BoardState(info.id, tuple(info.zones), spec=info.spec())
+    me = Actor("p1", "An")
+    for seq, op in enumerate([{"kind": "column.add", "column": "k1", "title": "Open dag"},
+                              {"kind": "note.add", "note": "n1", "zone": "impact@k1"},
+                              {"kind": "column.remove", "column": "k1"}], start=1):
+        parsed = BOARD_OP.validate_python(op)
+        assert check(state, parsed, me) is None
+        assert apply(state, Entry(seq, f"o{seq}", 1.0, me, 1, parsed)).result == "applied"
+    assert state.columns == [] and state.notes["n1"].zone == "impact"
+    gone = BOARD_OP.validate_python({"kind": "column.remove", "column": "k1"})
+    assert check(state, gone, me) == ("unknown_anchor", "column 'k1' is not on this board")

@@ -1,5 +1,6 @@
 """A stateful model test over the wire (issue 10): add, edit, move, delete, cluster, vote,
-reconnect and duplicate op ids against a reference model; every client must match it."""
+shared editing, reconnect and duplicate op ids against a reference model; every client must
+match it. Whose note is whose (R32) is part of the model: client 0 is the facilitator."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 from wsharness import Client, live_server, new_session, participant
 
 from server.config import Settings
@@ -19,6 +26,8 @@ from server.config import Settings
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 SOAK = os.environ.get("VH_SOAK") == "1"
 STATIONS = ["relevantie", "toepasbaarheid", "tips"]
+# What a phone sends: no control characters (R37).
+TEXTS = st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12)
 RESULTS = {"steps": 0, "checks": 0, "divergences": 0, "duplicates": 0, "reconnects": 0}
 
 
@@ -48,6 +57,8 @@ class WireModel(RuleBasedStateMachine):
         self.deleted: set[str] = set()
         self.sent: list[tuple[int, str, str, dict[str, Any], dict[str, Any]]] = []
         self.dots: dict[str, int] = {}
+        self.authors: dict[str, int] = {}
+        self.shared = False
         self.n = 0
 
     def run(self, coro: Any) -> Any:
@@ -66,36 +77,61 @@ class WireModel(RuleBasedStateMachine):
             self.sent.append((who, board, answer["id"], op, answer))
         return answer
 
-    @rule(who=st.integers(0, 2), zone=st.sampled_from(STATIONS), text=st.text(max_size=12))
+    def may_change(self, who: int, note: str) -> bool:
+        """R32: the facilitator (client 0) and the author; anyone on a shared board."""
+        return who == 0 or self.authors[note] == who or self.shared
+
+    def changed(self, who: int, note: str, answer: dict[str, Any]) -> bool:
+        allowed = self.may_change(who, note)
+        assert (answer["type"] == "ack") == allowed, (who, note, answer)
+        if not allowed:
+            assert answer["code"] == "not_yours", answer
+        return allowed
+
+    @rule(who=st.integers(0, 2), zone=st.sampled_from(STATIONS), text=TEXTS)
     def add(self, who: int, zone: str, text: str) -> None:
         self.n += 1
         note = f"n{self.n}"
         if self.send(who, self.board, {"kind": "note.add", "note": note, "zone": zone,
                                        "text": text})["result"] == "applied":
             self.notes[note] = {"text": text, "zone": zone, "cluster": None}
+            self.authors[note] = who
 
     @precondition(lambda self: self.notes)
-    @rule(who=st.integers(0, 2), data=st.data(), text=st.text(max_size=12))
+    @rule(who=st.integers(0, 2), data=st.data(), text=TEXTS)
     def edit(self, who: int, data: st.DataObject, text: str) -> None:
         note = data.draw(st.sampled_from(sorted(self.notes)))
-        self.send(who, self.board, {"kind": "note.edit", "note": note, "text": text})
-        self.notes[note]["text"] = text
+        answer = self.send(who, self.board, {"kind": "note.edit", "note": note, "text": text})
+        if self.changed(who, note, answer):
+            self.notes[note]["text"] = text
 
     @precondition(lambda self: self.notes)
     @rule(who=st.integers(0, 2), data=st.data(), zone=st.sampled_from(STATIONS))
     def move(self, who: int, data: st.DataObject, zone: str) -> None:
         note = data.draw(st.sampled_from(sorted(self.notes)))
-        self.send(who, self.board, {"kind": "note.move", "note": note, "x": 1, "y": 2,
-                                    "zone": zone})
-        self.notes[note]["zone"] = zone
+        answer = self.send(who, self.board, {"kind": "note.move", "note": note, "x": 1, "y": 2,
+                                             "zone": zone})
+        if self.changed(who, note, answer):
+            if zone != self.notes[note]["zone"]:
+                self.notes[note]["cluster"] = None  # a cluster is of one station (R26)
+            self.notes[note]["zone"] = zone
 
     @precondition(lambda self: self.notes)
     @rule(who=st.integers(0, 2), data=st.data())
     def delete(self, who: int, data: st.DataObject) -> None:
         note = data.draw(st.sampled_from(sorted(self.notes)))
-        self.send(who, self.board, {"kind": "note.delete", "note": note})
-        del self.notes[note]
-        self.deleted.add(note)
+        answer = self.send(who, self.board, {"kind": "note.delete", "note": note})
+        if self.changed(who, note, answer):
+            del self.notes[note]
+            self.deleted.add(note)
+
+    @rule(shared=st.booleans())
+    def editing(self, shared: bool) -> None:
+        """The facilitator opens the board to shared editing, or closes it again (R32)."""
+        answer = self.send(0, self.board, {"kind": "board.editing",
+                                           "editing": "shared" if shared else "own"})
+        assert answer["type"] == "ack", answer
+        self.shared = shared
 
     @precondition(lambda self: self.notes)
     @rule(data=st.data(), out=st.booleans())
@@ -160,12 +196,13 @@ class WireModel(RuleBasedStateMachine):
             assert got == self.notes
 
 
-TestWireModel = WireModel.TestCase
-TestWireModel.settings = settings(max_examples=40 if SOAK else 8, stateful_step_count=25,
-                                  deadline=None, suppress_health_check=list(HealthCheck))
-
-
-def test_wire_model_figures(figure: Any) -> None:
+def test_wire_model_every_client_matches_the_model(figure: Any) -> None:
+    """The state machine and its figures in one test, so it depends on no other."""
+    for key in RESULTS:
+        RESULTS[key] = 0
+    run_state_machine_as_test(WireModel, settings=settings(
+        max_examples=40 if SOAK else 8, stateful_step_count=25, deadline=None,
+        suppress_health_check=list(HealthCheck)))
     figure("model steps over the wire (ops, duplicates, reconnects)",
            f"{RESULTS['steps']}, {RESULTS['duplicates']}, {RESULTS['reconnects']}")
     figure("client states compared with the model", RESULTS["checks"])

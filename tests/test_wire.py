@@ -182,7 +182,7 @@ async def test_R13_a_frame_sent_at_once_after_the_handshake_follows_the_response
         from server import wire
 
         server = wire.Wire.__subclasses__()[-1].server  # bound by this live_server
-        server.hub.writable = False
+        server.registry.writable = False
         try:
             raw, status = await Raw.open(b)
             assert raw is not None and status == 101
@@ -190,7 +190,7 @@ async def test_R13_a_frame_sent_at_once_after_the_handshake_follows_the_response
             assert opcode == TEXT and b'"writable":false' in data
             raw.close()
         finally:
-            server.hub.writable = True
+            server.registry.writable = True
 
 
 async def test_R11_a_message_whose_handling_fails_gets_server_error_and_the_line_stays(

@@ -18,6 +18,7 @@ from typing import Any
 
 import uvicorn
 import websockets
+from serverproc import ORGANISERS, enrol, organiser_headers
 
 from server.board import Actor, BoardState, Entry, apply
 from server.cli import uvicorn_config
@@ -29,6 +30,10 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# base URL -> the in-process server of a live_server (for tests that add organisers and such)
+SERVERS: dict[str, Any] = {}
 
 
 @contextlib.asynccontextmanager
@@ -43,22 +48,35 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
         if task.done():
             task.result()
         await asyncio.sleep(0.01)
+    base = f"http://127.0.0.1:{settings.port}"
+    served = config.app.state.server  # type: ignore[attr-defined]
+    SERVERS[base] = served
+    if served.first_link:  # sign in as a browser would
+        await asyncio.to_thread(enrol, base, served.first_link.rsplit("/", 1)[1])
+    else:  # a store someone signed in to before (a shared Redis)
+        org = await served.organisers.find("beheerder")
+        ORGANISERS[base] = served.signer.issue_organiser(org.id, org.generation, 3600.0)
     try:
-        yield f"http://127.0.0.1:{settings.port}"
+        yield base
     finally:
+        ORGANISERS.pop(base, None)
+        SERVERS.pop(base, None)
         server.should_exit = True
         await task
 
 
-def http_json(url: str, body: dict[str, Any] | None = None) -> Any:
+def http_json(url: str, body: dict[str, Any] | None = None,
+              headers: dict[str, str] | None = None) -> Any:
     data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET")
+    req = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",
+                                 headers=headers or {})
     with urllib.request.urlopen(req, timeout=10) as resp:
         return json.loads(resp.read())
 
 
-async def ahttp(url: str, body: dict[str, Any] | None = None) -> Any:
-    return await asyncio.to_thread(http_json, url, body)
+async def ahttp(url: str, body: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None) -> Any:
+    return await asyncio.to_thread(http_json, url, body, headers)
 
 
 @dataclass
@@ -193,7 +211,9 @@ class Client:
 
 
 async def new_session(base: str, template: str = "vier-hoeken") -> dict[str, Any]:
-    return dict(await ahttp(base + "/api/sessions", {"template": template}))
+    """A session made by the organiser the test signed in as (R31)."""
+    return dict(await ahttp(base + "/api/sessions", {"template": template},
+                            organiser_headers(base)))
 
 
 async def participant(base: str, code: str, name: str = "", group: str = "") -> Client:

@@ -1,4 +1,5 @@
-"""Fan-out (R9, R14) with the real hub and store, but without sockets."""
+"""Rooms: fan-out (R9, R14) and compaction (R8) with the real registry and store, without
+sockets."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ import asyncio
 import json
 
 from server.board import Actor
-from server.hub import OUTBOX_FRAMES, Connection, Hub, Room
+from server.connection import OUTBOX_FRAMES, Connection
 from server.protocol import BOARD_OP
+from server.registry import Registry as Hub
+from server.room import Room
 from server.session import new_session
 from server.store.memory import MemoryStore
 from server.templates import catalog
@@ -28,7 +31,8 @@ async def test_R14_a_client_that_never_reads_is_cut_and_delays_nobody() -> None:
     hub, room = await setup()
     received: list[str] = []
     cuts: list[str] = []
-    healthy, frozen = Connection(received.append), Connection(lambda t: None, cuts.append)
+    healthy = Connection(received.append)
+    frozen = Connection(lambda t: None, lambda reason, code: cuts.append(reason))
     room.subscribe(healthy, None, 0)
     room.subscribe(frozen, None, 0)
     frozen.pause()  # its transport is full: the peer's receive window stays shut
@@ -95,7 +99,7 @@ async def test_R14_a_frame_is_framed_once_for_all_receivers() -> None:
 async def test_R9_drags_are_coalesced_per_note_per_tick() -> None:
     """The first drag after a quiet tick goes at once; the rest of that tick is coalesced and
     sent when the tick ends: at most one frame per tick, the last position always arrives."""
-    from server.hub import DRAG_TICK_S
+    from server.drags import DRAG_TICK_S
 
     hub, room = await setup()
     frames: list[tuple[float, str]] = []
@@ -121,7 +125,7 @@ async def test_R9_drags_are_coalesced_per_note_per_tick() -> None:
 
 
 async def test_R8_restart_loads_snapshot_plus_log_tail(tmp_path: object) -> None:
-    from server import hub as hubmod
+    from server import room as hubmod
 
     store = MemoryStore()
     hub = Hub(store)
