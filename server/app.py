@@ -23,9 +23,8 @@ import orjson
 from starlette.applications import Starlette
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
 
 from . import admit, gcwatch, lifecycle, offload, protocol, qr, schema, suggest, templates
 from .archive_http import ArchiveAPI
@@ -47,6 +46,7 @@ from .rotation import OWNER_PREFIX
 from .session import SessionRecord, new_session, normalise_code
 from .signup_http import SignupAPI
 from .store import Store, StoreUnavailable, open_store
+from .webfiles import ClientFiles
 
 log = logging.getLogger("vierhoeken.app")
 
@@ -119,6 +119,7 @@ class Server:
         self.gateway = Gateway(self.registry, self.signer, quotas, self.effects.applied,
                                settings.round_grace_s)
         self.join_misses = Misses(settings.join_misses_per_minute)
+        self.files = ClientFiles(WEB_DIR)
         # R44: suggestion jobs in a worker, by the notes they compare.
         self._suggesting: dict[tuple[tuple[str, str], ...], asyncio.Future[
             list[suggest.Suggestion]]] = {}
@@ -238,7 +239,7 @@ class Server:
         return JSONResponse(self.catalog.public())
 
     async def index(self, request: Request) -> Response:
-        return FileResponse(WEB_DIR / "index.html", headers={"cache-control": "no-cache"})
+        return self.files.response(request, "index.html")
 
     # --- HTTP: sessions --------------------------------------------------------------------------
 
@@ -547,7 +548,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/api/state.schema.json", server.state_schema),
         Route("/api/sessions", server.create_session, methods=["POST"]),
         Route("/api/join/{code}", server.join),
-        Mount("/", StaticFiles(directory=WEB_DIR), name="web"),
+        Mount("/", app=server.files, name="web"),
     ]
     app = Starlette(routes=routes, lifespan=server.lifespan)
     app.state.server = server

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 from markdown_it import MarkdownIt
-from test_archive import feed, states_of, workshop
+from test_archive import feed, states_of
 
 from server import archive, export, report
 from server.session import new_session
@@ -103,7 +103,7 @@ def test_R49_the_part_a_note_points_at_is_in_every_format_and_the_report_groups_
     assert "Over: Welke concrete doelen dragen hieraan bij?" in by_part
     assert "Zonder onderdeel" in by_part
     # and through an import: the part survives
-    session, states = archive.parse(doc, catalog())
+    _, states = archive.parse(doc, catalog())
     assert {n.part for s in states.values() for n in s.notes.values()} == {
         "impact", "doelen", None}
 

@@ -79,7 +79,7 @@ async def test_R47_only_the_sessions_organiser_sees_exports_and_deletes_them(
     assert rows[1][7] == time.strftime("%Y-%m-%d", time.localtime(listed[0]["created"])) \
         or len(rows[1][7]) == 16
     # XLSX with the same rows, filters on
-    status, headers, body = await acall("GET", f"{url}.xlsx", org)
+    status, _, body = await acall("GET", f"{url}.xlsx", org)
     book = openpyxl.load_workbook(io.BytesIO(body))
     sheet = book["Aanmeldingen"]
     assert [c.value for c in sheet[1]][:3] == ["Naam", "Organisatie", "Rol"]

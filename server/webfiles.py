@@ -1,0 +1,84 @@
+"""The browser client's files (``web/``), light on a venue's Wi-Fi.
+
+Each file is read and gzip-compressed once (again only when it changes on disk) and kept in
+memory: three hundred phones joining at once cost no compression work at all. Every answer
+carries an ETag and ``Cache-Control: no-cache``: a phone keeps the files and asks whether they
+changed (``If-None-Match`` → 304), so a reload costs a few hundred bytes per file and an
+update is never missed. Compressed answers vary on ``Accept-Encoding``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import mimetypes
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import Receive, Scope, Send
+
+COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".webmanifest")
+MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+         ".html": "text/html; charset=utf-8", ".json": "application/json",
+         ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json"}
+
+
+@dataclass(frozen=True, slots=True)
+class Kept:
+    mtime: float
+    raw: bytes
+    packed: bytes | None
+    etag: str
+    media: str
+
+
+class ClientFiles:
+    """An ASGI app for one folder of static files (no listing, no paths outside it)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder.resolve()
+        self._kept: dict[str, Kept] = {}
+
+    def _find(self, path: str) -> Path | None:
+        name = path.lstrip("/") or "index.html"
+        target = (self.folder / name).resolve()
+        if self.folder not in target.parents or not target.is_file():
+            return None
+        return target
+
+    def _load(self, target: Path) -> Kept:
+        key = str(target)
+        mtime = target.stat().st_mtime
+        kept = self._kept.get(key)
+        if kept is None or kept.mtime != mtime:
+            raw = target.read_bytes()
+            packed = gzip.compress(raw, 9, mtime=0) if target.suffix in COMPRESSIBLE else None
+            media = MEDIA.get(target.suffix) or mimetypes.guess_type(target.name)[0] \
+                or "application/octet-stream"
+            kept = Kept(mtime, raw, packed if packed and len(packed) < len(raw) else None,
+                        '"' + hashlib.sha256(raw).hexdigest()[:20] + '"', media)
+            self._kept[key] = kept
+        return kept
+
+    def response(self, request: Request, path: str) -> Response:
+        target = self._find(path)
+        if target is None:
+            return PlainTextResponse("Not Found", 404)
+        kept = self._load(target)
+        headers = {"etag": kept.etag, "cache-control": "no-cache", "vary": "Accept-Encoding"}
+        if kept.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
+        if kept.packed is not None and "gzip" in request.headers.get("accept-encoding", ""):
+            return Response(kept.packed, media_type=kept.media,
+                            headers={**headers, "content-encoding": "gzip"})
+        return Response(kept.raw, media_type=kept.media, headers=headers)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        if request.method not in ("GET", "HEAD"):
+            response: Response = PlainTextResponse("Method Not Allowed", 405)
+        else:
+            response = self.response(request, request.url.path)
+        await response(scope, receive, send)
