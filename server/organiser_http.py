@@ -49,17 +49,19 @@ class OrganiserAPI:
     # --- who is asking -------------------------------------------------------------------------
 
     async def current(self, request: Request) -> Organiser | None:
-        token = bearer(request) or request.cookies.get(COOKIE, "")
-        if not token:
-            return None
-        try:
-            grant = self.server.signer.verify_organiser(token)
-        except BadToken:
-            return None
-        org = await self.organisers.get(grant.organiser)
-        if org is None or org.generation != grant.generation:
-            return None
-        return org
+        """The organiser of a bearer organiser token, or else of the cookie (a facilitator
+        link's bearer token beside the cookie does not hide the organiser)."""
+        for token in (bearer(request), request.cookies.get(COOKIE, "")):
+            if not token:
+                continue
+            try:
+                grant = self.server.signer.verify_organiser(token)
+            except BadToken:
+                continue
+            org = await self.organisers.get(grant.organiser)
+            if org is not None and org.generation == grant.generation:
+                return org
+        return None
 
     async def required(self, request: Request) -> Organiser | Response:
         """The signed-in organiser, or the response that refuses (401, 403, 503)."""
@@ -69,12 +71,19 @@ class OrganiserAPI:
             return error("store_unavailable", str(exc), 503)
         if org is None:
             return error("not_signed_in", "alleen voor ingelogde organisatoren", 401)
-        if not bearer(request) and request.method not in ("GET", "HEAD"):
+        if not self._by_bearer(request) and request.method not in ("GET", "HEAD"):
             origin = request.headers.get("origin")
             if origin is not None and urlsplit(origin).netloc != request.headers.get("host"):
                 return error("forbidden", "this request must come from this server's pages",
                              403)
         return org
+
+    def _by_bearer(self, request: Request) -> bool:
+        try:
+            self.server.signer.verify_organiser(bearer(request))
+        except BadToken:
+            return False
+        return True
 
     def _signed_in(self, request: Request, org: Organiser) -> Response:
         token = self.server.signer.issue_organiser(
