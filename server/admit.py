@@ -20,8 +20,8 @@ from . import board as rules
 from . import roles
 from .auth import Grant
 from .board import Actor, BoardState
+from .control import Control
 from .protocol import BoardOp, ErrorCode, NoteAdd, NoteCluster, VoteCast
-from .rotation import Control
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +134,9 @@ def _cross_board(op: BoardOp, board: BoardState, control: Control | None,
         note = board.notes.get(op.note)
         if control is None or control.resolve(op.cluster) != op.cluster:
             return "unknown_cluster", f"cluster {op.cluster!r} is not (or no longer) there"
-        station = control.clusters[op.cluster]["station"]
+        record = control.clusters.get(op.cluster)
+        assert record is not None  # resolve() found it
+        station = record.station
         if note is not None and note.zone != station:
             return "unknown_cluster", (f"cluster {op.cluster!r} belongs to {station!r}, "
                                        f"the note is in {note.zone!r}")
@@ -143,8 +145,8 @@ def _cross_board(op: BoardOp, board: BoardState, control: Control | None,
         if target is None or target.control is not None or note is None:
             return "unknown_note", f"note {op.note!r} is not on board {op.board!r}"
         vote = control.votes.get(op.vote) if control is not None else None
-        if vote is not None and vote["station"] and note.zone != vote["station"]:
-            return "unknown_note", f"this vote is on {vote['station']!r} notes only"
+        if vote is not None and vote.station and note.zone != vote.station:
+            return "unknown_note", f"this vote is on {vote.station!r} notes only"
         if (actor.role != "facilitator" and note.author != actor.participant
                 and rules.withheld(target, note)):
             return "note_hidden", rules.TOUCH_REASONS["note_hidden"]

@@ -31,6 +31,7 @@ from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
 from .board import Actor
 from .config import Settings
+from .control import OWNER_PREFIX
 from .decisions import WORKSPACE
 from .effects import Effects
 from .gateway import Gateway
@@ -42,7 +43,6 @@ from .organiser_http import OrganiserAPI
 from .organisers import Organiser, Organisers
 from .protocol import MAX_NAME, ONE_LINE, PROTOCOL_VERSION, ParticipantRemove
 from .registry import Registry
-from .rotation import OWNER_PREFIX
 from .session import SessionRecord, new_session, normalise_code
 from .signup_http import SignupAPI
 from .store import Store, StoreUnavailable, open_store

@@ -16,7 +16,7 @@ import orjson
 from pydantic import ValidationError
 
 from .board import BoardState
-from .rotation import Control
+from .control import Control
 from .schema import DOCUMENT
 from .session import BoardInfo, SessionRecord, new_session
 from .templates import Catalog
@@ -241,21 +241,15 @@ def _check_control(where: str, ctl: Control, session: SessionRecord) -> None:
                                     f"{corner!r}, which the session does not have")
     stations = {s.id for s in session.stations}
     boards = {b.id: b for b in session.boards}
-    for cid, cluster in ctl.clusters.items():
-        if cluster["station"] not in stations or (
-                cluster["into"] is not None and cluster["into"] not in ctl.clusters):
+    for cid, cluster in ctl.clusters.records.items():
+        if cluster.station not in stations or (
+                cluster.into is not None and cluster.into not in ctl.clusters.records):
             raise ImportRefused(f"{where}.control.clusters.{cid}: names a station or cluster "
                                 "the session does not have")
-    for vid, vote in ctl.votes.items():
-        if vote["board"] is not None:
-            vote["board"] = _renamed_board(vote["board"], boards)
-        if vote["board"] is None and vote["station"] is not None \
-                and vote["station"] not in stations:
+    for vid, vote in ctl.votes.records.items():
+        vote.rename_boards(lambda board: _renamed_board(board, boards))
+        if vote.board is None and vote.station is not None and vote.station not in stations:
             raise ImportRefused(f"{where}.control.votes.{vid}: names an unknown station")
-        for casts in vote["casts"].values():
-            for key in list(casts):
-                board, _, note = key.partition("/")
-                casts[f"{_renamed_board(board, boards)}/{note}"] = casts.pop(key)
 
 
 def _renamed_board(old: str, boards: Mapping[str, BoardInfo]) -> str:
@@ -274,11 +268,7 @@ def with_ids(states: Mapping[str, BoardState], before: SessionRecord, after: Ses
             state.board_id = new_id
             if state.control is not None:
                 for vote in state.control.votes.values():
-                    vote["board"] = _swap(vote["board"], before, after)
-                    for casts in vote["casts"].values():
-                        for key in list(casts):
-                            board, _, note = key.partition("/")
-                            casts[f"{_swap(board, before, after)}/{note}"] = casts.pop(key)
+                    vote.rename_boards(lambda board: _swap(board, before, after) or board)
             out[new_id] = state
     return out
 
@@ -314,17 +304,13 @@ class Feedback:
     def __init__(self, session: SessionRecord, states: Mapping[str, BoardState]) -> None:
         control = states.get(session.control_id)
         self.ctl = control.control if control is not None else None
-        self.dots: dict[str, int] = {}
-        for vote in (self.ctl.votes.values() if self.ctl else ()):
-            for casts in vote["casts"].values():
-                for key, n in casts.items():
-                    self.dots[key] = self.dots.get(key, 0) + n
+        self.dots: dict[str, int] = self.ctl.votes.dots() if self.ctl else {}
 
     def cluster(self, note: Any) -> str:
         if self.ctl is None:
             return ""
         cid = self.ctl.resolve(note.cluster)
-        return "" if cid is None else str(self.ctl.clusters[cid]["title"] or cid)
+        return "" if cid is None else self.ctl.clusters.title(cid)
 
     def votes(self, board_id: str, note: Any) -> int:
         return self.dots.get(f"{board_id}/{note.id}", 0)

@@ -15,8 +15,8 @@ from typing import Any, Literal
 
 import orjson
 
+from . import control as controlboard
 from . import decisions as triage
-from . import rotation
 from .protocol import (
     BOARD_OP,
     CONTROL_KINDS,
@@ -208,7 +208,7 @@ class BoardState:
     flags: set[tuple[str, str]] = field(default_factory=set)
     reflections: list[dict[str, str]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
-    control: rotation.Control | None = None
+    control: controlboard.Control | None = None
     decisions: triage.Decisions | None = None  # a board of the tweede ontwerpslag (R51)
     mode: str = "open"  # open | hidden (until reveal) | locked (R28)
     editing: str = "own"  # own | shared: whose notes a participant may change (R32)
@@ -230,7 +230,7 @@ class BoardState:
 
     def __post_init__(self) -> None:
         if self.spec.layout == "control" and self.control is None:
-            self.control = rotation.Control.fresh(self.spec.corners, self.spec.groups,
+            self.control = controlboard.Control.fresh(self.spec.corners, self.spec.groups,
                                                   self.spec.round_s)
         if self.spec.layout == triage.LAYOUT and self.decisions is None:
             self.decisions = triage.Decisions()
@@ -316,18 +316,13 @@ class BoardState:
         self._rfrag_seq[note.id] = note.updated_seq
         return text
 
-    def warm(self, budget: int) -> bool:
-        """Encode at most ``budget`` notes whose fragment is out of date; true when none is
-        left. Lets a caller spread a big board's first encoding over several loop turns."""
+    def stale(self) -> list[Note]:
+        """The notes (and deleted ones) whose JSON is not made yet or out of date: what a
+        snapshot would encode. A caller can encode them a slice at a time (``note_json``)."""
         seqs = self._frag_seq
-        for note in [*self.notes.values(), *self.trash.values()]:
-            if seqs.get(note.id) != note.updated_seq:
-                if budget <= 0:
-                    return False
-                self.note_json(note)
-                budget -= 1
         self._prune()
-        return True
+        return [n for n in [*self.notes.values(), *self.trash.values()]
+                if seqs.get(n.id) != n.updated_seq]
 
     def _prune(self) -> None:
         if len(self._frags) > len(self.notes) + len(self.trash) + 1000:
@@ -429,7 +424,7 @@ class BoardState:
             sc = Score(**raw)
             state.scores[(sc.reflection, sc.participant, sc.aspect)] = sc
         if data.get("control") is not None:
-            state.control = rotation.Control.from_dict(data["control"])
+            state.control = controlboard.Control.from_dict(data["control"])
         if state.spec.layout == triage.LAYOUT or data.get("decisions") is not None:
             state.decisions = triage.Decisions.from_dict(data)
         return state
@@ -525,7 +520,7 @@ def _check_instrument(state: BoardState, op: BoardOp, actor: Actor | None = None
         where = " or ".join(sorted(op.boards))
         return "wrong_layout", f"{op.kind} belongs on a {where} board, this is {state.spec.layout}"
     if state.control is not None:
-        return rotation.check(state.control, op, actor.participant if actor else None)
+        return controlboard.check(state.control, op, actor.participant if actor else None)
     if state.decisions is not None and isinstance(op, DecisionSet | DecisionUndo):
         return triage.check(state.decisions, op, actor.participant if actor else None)
     if isinstance(op, ColumnAdd):
@@ -686,7 +681,7 @@ def _apply_moderation(state: BoardState, entry: Entry,
 def _apply_instrument(state: BoardState, entry: Entry, op: BoardOp) -> None:
     """Instrument ops that passed ``_check_instrument`` against this very state."""
     if state.control is not None:
-        rotation.apply(state.control, op, entry.ts, entry.seq, entry.actor.participant)
+        controlboard.apply(state.control, op, entry.ts, entry.seq, entry.actor.participant)
         return
     if state.decisions is not None and isinstance(op, DecisionSet | DecisionUndo):
         triage.apply(state.decisions, op, entry.actor.participant, entry.actor.name, entry.ts,

@@ -14,8 +14,7 @@ from typing import Any
 
 import orjson
 
-from . import archive, export
-from .rotation import vote_public
+from . import archive, export, votes
 from .session import SessionRecord
 from .templates import catalog
 
@@ -105,7 +104,7 @@ def _public_state(state: dict[str, Any]) -> dict[str, Any]:
     out = {k: v for k, v in state.items() if k not in ("noops", "deleted")}
     if "control" in out:
         ctl = {k: v for k, v in out["control"].items() if k not in ("members", "cluster_undo")}
-        ctl["votes"] = {vid: vote_public(v) for vid, v in ctl.get("votes", {}).items()}
+        ctl["votes"] = {vid: votes.public_of(v) for vid, v in ctl.get("votes", {}).items()}
         out["control"] = ctl
     out.pop("undo", None)
     return out

@@ -59,11 +59,7 @@ def feedback(sources: Iterable[Source], catalog: Catalog, instrument: str, tz: s
     for src in sources:
         sid, ctl = src.session.id, src.control.control
         stations = {s.id: s.title for s in src.session.stations}
-        dots: dict[str, int] = {}
-        for vote in (ctl.votes.values() if ctl else ()):
-            for casts in vote["casts"].values():
-                for key, n in casts.items():
-                    dots[key] = dots.get(key, 0) + n
+        dots = ctl.votes.dots() if ctl else {}
         for note in sorted(src.board.notes.values(), key=lambda n: n.created_seq):
             cid = ctl.resolve(note.cluster) if ctl else None
             cluster = f"{sid}/cluster/{cid}" if cid else None
@@ -75,12 +71,13 @@ def feedback(sources: Iterable[Source], catalog: Catalog, instrument: str, tz: s
                 "part_title": part_titles.get(note.part or "", ""), "cluster": cluster,
                 "votes": votes, "text": note.text, "hidden": note.hidden,
                 "written": sheets.local(note.created_ts, tz)})
-            if cid and ctl:
+            found = ctl.clusters.get(cid) if cid and ctl else None
+            if cid and found is not None:
                 record = clusters.setdefault(cluster or "", {
                     "target": cluster, "session": sid, "session_title": src.session.title,
-                    "station": ctl.clusters[cid]["station"],
-                    "station_title": stations.get(ctl.clusters[cid]["station"], ""),
-                    "title": ctl.clusters[cid]["title"] or cid, "notes": [], "votes": 0})
+                    "station": found.station,
+                    "station_title": stations.get(found.station, ""),
+                    "title": found.title or cid, "notes": [], "votes": 0})
                 record["notes"].append(f"{sid}/{note.id}")
                 record["votes"] += votes
     return {"instrument": instrument, "title": inst.title, "notes": notes,

@@ -18,9 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import ontwerpslag, report
+from .control import OWNER_PREFIX
 from .decisions import WORKSPACE, Decision
 from .http import error
-from .rotation import OWNER_PREFIX
 from .session import SessionRecord
 from .store import StoreUnavailable
 

@@ -16,11 +16,11 @@ import time
 from dataclasses import dataclass
 
 from .connection import CLOSE_REMOVED, Connection, encode
+from .control import Control
 from .drags import BoardDrags, DragExchange
 from .presence import Tracker
 from .protocol import Error, Status
 from .room import Room
-from .rotation import Control
 from .session import SessionRecord
 from .store import Store, StoreUnavailable
 

@@ -14,13 +14,13 @@ import logging
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from . import board as rules
 from . import visibility
-from .board import Actor, BoardState, Entry, Outcome
+from .board import Actor, BoardState, Entry, Note, Outcome, Spec
 from .connection import Connection, encode
 from .drags import BoardDrags
 from .protocol import (
@@ -43,12 +43,17 @@ log = logging.getLogger("vierhoeken.room")
 REPLAY_WINDOW = 2000
 # Ops stored in one transaction at most.
 MAX_BATCH = 256
-# A state snapshot is written every this many ops, so start-up replays at most this many.
+# A state snapshot is written every this many ops, so start-up replays at most this many —
+# on a big board every eighth of its notes in ops: its snapshot costs the store's one writer
+# in proportion to its size, and is written as often per note as a small board's (R44).
 SNAPSHOT_EVERY = 500
+SNAPSHOT_PER_NOTES = 8
 # R27: the actor of an anonymous vote as every receiver sees it.
 ANONYMOUS = {"participant": "", "name": "", "group": "", "role": "participant"}
-# R44: notes encoded per loop turn while a big board's fragments are made (a few ms).
-WARM_SLICE = 2000
+# R44: notes encoded per loop turn while a big board's fragments are made (a few ms), and
+# ops of a stored batch applied and fanned out per loop turn.
+WARM_SLICE = 1000
+APPLY_SLICE = 64
 # R45: redacted states kept per board (one per participant at the current seq), by count and
 # by size; a participant who subscribes again gets the same string, not a new one.
 REDACTED_STATES = 64
@@ -120,7 +125,7 @@ class Room:
         spec = info.spec()
         state = BoardState(board_id=info.id, zones=tuple(info.zones), spec=spec)
         if snap is not None:
-            state = BoardState.from_dict(orjson.loads(snap[1]), spec)
+            state = await _from_snapshot(snap[1], spec)
             state.zones = tuple(info.zones)
         room = cls(registry, info, epoch, state)
         await room.catch_up()
@@ -133,10 +138,21 @@ class Room:
             room._warmer = asyncio.create_task(room.warm())
         return room
 
+    async def ready(self) -> None:
+        """Once the notes' JSON of a board just loaded is made (at once for most boards)."""
+        warmer = self._warmer
+        if warmer is not None and not warmer.done():
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.shield(warmer)
+
     async def warm(self) -> None:
         """Bring every note's cached JSON up to date, a slice per loop turn (R44)."""
-        while not self.state.warm(WARM_SLICE):
-            await asyncio.sleep(0)
+        stale = self.state.stale()
+        for i in range(0, len(stale), WARM_SLICE):
+            if i:
+                await asyncio.sleep(0)
+            for note in stale[i:i + WARM_SLICE]:
+                self.state.note_json(note)
 
     # --- the log, in order --------------------------------------------------------------------
 
@@ -175,15 +191,16 @@ class Room:
         actor, op_id = entry.actor.to_dict(), entry.op_id
         ctl = self.state.control
         if ctl is not None and isinstance(entry.op, VoteCast):
-            vote = ctl.votes.get(entry.op.vote)
-            if vote is None or vote["anonymous"]:
+            cast_on = ctl.votes.get(entry.op.vote)
+            if cast_on is None or cast_on.anonymous:
                 # R27: who voted is sent to nobody; the sender learns its dot from its ack.
                 actor, op_id = dict(ANONYMOUS), ""
-        after = vote = None
+        after: dict[str, Any] | None = None
+        vote: dict[str, Any] | None = None
         if ctl is not None and isinstance(entry.op, VoteCast):
             # A dot changes one vote: its event carries that vote's record, not the whole
             # control state (R20, R27) — dots are the control board's busiest ops.
-            if outcome.result == "applied" and entry.op.vote in ctl.votes:
+            if outcome.result == "applied" and ctl.votes.get(entry.op.vote) is not None:
                 vote = ctl.vote_record(entry.op.vote)
         elif ctl is not None:
             after = ctl.public()
@@ -278,7 +295,12 @@ class Room:
                 self._forget_adds(batch)
                 continue
             self.registry.store_up()
-            for p, res in zip(batch, results, strict=True):
+            for i, (p, res) in enumerate(zip(batch, results, strict=True)):
+                if i and i % APPLY_SLICE == 0:
+                    # R44: a full batch applied and fanned out at once holds the loop for
+                    # tens of ms; others get a turn in between (every op is stored already,
+                    # and each is applied in seq order whoever applies it).
+                    await asyncio.sleep(0)
                 if res.seq == self.state.seq + 1 and not res.duplicate:
                     entry = Entry(res.seq, p.draft.op_id, p.ts, p.actor, p.round, p.op)
                     outcome = self._apply(entry)
@@ -289,7 +311,7 @@ class Room:
                 if not p.future.done():
                     p.future.set_result((res.seq, outcome))
             self._forget_adds(batch)
-            if self.state.seq - self._snapshot_seq >= SNAPSHOT_EVERY:
+            if self.state.seq - self._snapshot_seq >= self._snapshot_every():
                 await self._snapshot()
             await asyncio.sleep(0)  # let the writers drain before the next batch
 
@@ -297,6 +319,10 @@ class Room:
         for p in batch:
             if isinstance(p.op, NoteAdd):
                 self.pending_adds.discard(p.op.note)
+
+    def _snapshot_every(self) -> int:
+        notes = len(self.state.notes) + len(self.state.trash)
+        return max(SNAPSHOT_EVERY, notes // SNAPSHOT_PER_NOTES)
 
     async def _snapshot(self) -> None:
         # R44: the notes that changed since the last snapshot are encoded a slice at a time;
@@ -432,3 +458,19 @@ class Room:
 
 def _joined(parts: list[bytes]) -> str:
     return b"".join(parts).decode()
+
+
+async def _from_snapshot(data: str, spec: Spec) -> BoardState:
+    """``BoardState.from_dict`` of a stored snapshot, its notes made a slice per loop turn
+    (R44): a 20,000-note board took 100 ms in one go. Nobody sees the state until it is done."""
+    raw = orjson.loads(data)
+    notes, trash = raw.get("notes", []), raw.get("trash", [])
+    state = BoardState.from_dict({**raw, "notes": [], "trash": []}, spec)
+    for source, into in ((notes, state.notes), (trash, state.trash)):
+        for i in range(0, len(source), WARM_SLICE):
+            if i:
+                await asyncio.sleep(0)
+            for fields in source[i:i + WARM_SLICE]:
+                note = Note(**fields)
+                into[note.id] = note
+    return state

@@ -10,8 +10,8 @@ import pytest
 from server import admit, roles
 from server.auth import Grant
 from server.board import Actor, BoardState, Entry, apply
+from server.control import Control
 from server.protocol import BOARD_OP, OPS
-from server.rotation import Control
 from server.session import new_session
 from server.templates import catalog
 

@@ -14,8 +14,8 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from server import suggest
 from server.board import Actor, BoardState, Entry, apply, check
+from server.control import Control
 from server.protocol import BOARD_OP
-from server.rotation import Control, vote_public
 from server.session import SessionRecord, new_session
 from server.templates import catalog
 
@@ -62,7 +62,8 @@ class Session:
             note = state.notes.get(op.note)
             if self.ctl.resolve(op.cluster) != op.cluster:
                 return "unknown_cluster", ""
-            if note is not None and note.zone != self.ctl.clusters[op.cluster]["station"]:
+            record = self.ctl.clusters.get(op.cluster)
+            if note is not None and record is not None and note.zone != record.station:
                 return "unknown_cluster", ""
         if op.kind == "vote.cast":
             target = self.boards.get(op.board)
@@ -101,12 +102,12 @@ def test_R26_removing_or_merging_a_cluster_never_loses_its_notes_and_undo_restor
     assert s.send(c, {"kind": "cluster.merge", "cluster": "a", "into": "r"}) == "unknown_cluster"
     assert s.send(c, {"kind": "cluster.merge", "cluster": "a", "into": "b"}) == "applied"
     assert s.ctl.resolve("a") == "b"
-    before = {k: dict(v) for k, v in s.ctl.clusters.items()}
+    before = s.ctl.clusters.public()
     assert s.send(c, {"kind": "cluster.remove", "cluster": "b"}) == "applied"
     assert s.ctl.resolve(s.boards[b].notes["n0"].cluster) is None
     assert set(s.boards[b].notes) == {"n0", "n1", "n2"}  # nothing removed with the cluster
     assert s.send(c, {"kind": "cluster.undo"}) == "applied"
-    assert s.ctl.clusters == before and s.ctl.resolve("a") == "b"
+    assert s.ctl.clusters.public() == before and s.ctl.resolve("a") == "b"
     assert s.send(c, {"kind": "cluster.undo"}) == "applied"  # undo the merge
     assert s.ctl.resolve("a") == "a"
     # note moves undo per board, per person
@@ -135,7 +136,7 @@ def test_R27_budget_and_cap_hold_even_for_ops_that_raced_past_the_check() -> Non
     assert s.send(c, {**cast, "note": "n0", "delta": -1}, p) == "applied"
     assert s.send(c, {**cast, "note": "n2"}, p) == "applied"
     assert s.send(c, {**cast, "note": "n2"}, PEOPLE[1]) == "applied"
-    public = vote_public(s.ctl.votes["v"])
+    public = s.ctl.vote_record("v")
     assert public["totals"] == {f"{b}/n2": 2, f"{b}/n0": 1, f"{b}/n1": 1}
     assert "by" not in public and public["voters"] == 2
     assert s.send(c, {"kind": "vote.close", "vote": "v"}) == "applied"
@@ -221,7 +222,7 @@ class ClusterMachine(RuleBasedStateMachine):
     @rule(cluster=cluster_ids, into=cluster_ids, kind=st.sampled_from(["merge", "remove",
                                                                        "rename"]))
     def cluster_edit_and_maybe_undo(self, cluster: str, into: str, kind: str) -> None:
-        before = {k: dict(v) for k, v in self.s.ctl.clusters.items()}
+        before = self.s.ctl.clusters.public()
         op: dict[str, Any] = {"kind": f"cluster.{kind}", "cluster": cluster}
         if kind == "merge":
             op["into"] = into
@@ -229,7 +230,7 @@ class ClusterMachine(RuleBasedStateMachine):
             op["title"] = f"{cluster}!"
         if self.s.send(self.s.rec.control_id, op) == "applied":
             assert self.s.send(self.s.rec.control_id, {"kind": "cluster.undo"}) == "applied"
-            assert self.s.ctl.clusters == before  # undo restores the earlier state
+            assert self.s.ctl.clusters.public() == before  # undo restores the earlier state
             self.s.send(self.s.rec.control_id, op)
 
     @precondition(lambda self: self.added)
@@ -246,11 +247,11 @@ class ClusterMachine(RuleBasedStateMachine):
 
     @rule(budget=st.integers(1, 3), cap=st.integers(1, 2))
     def open_vote(self, budget: int, cap: int) -> None:
-        if "v" not in self.s.ctl.votes:
+        if self.s.ctl.votes.get("v") is None:
             self.s.send(self.s.rec.control_id, {"kind": "vote.open", "vote": "v",
                                                 "budget": budget, "cap": cap})
 
-    @precondition(lambda self: self.added and "v" in self.s.ctl.votes)
+    @precondition(lambda self: self.added and self.s.ctl.votes.get("v") is not None)
     @rule(data=st.data(), who=people, delta=st.sampled_from([1, 1, -1]),
           checked=st.booleans())
     def cast(self, data: st.DataObject, who: Actor, delta: int, checked: bool) -> None:
@@ -272,19 +273,25 @@ class ClusterMachine(RuleBasedStateMachine):
             assert live.text == self.text[note] and live.zone == zone
             cluster = self.s.ctl.resolve(live.cluster)
             if cluster is not None:
-                record = self.s.ctl.clusters[cluster]
-                assert not record["removed"] and record["into"] is None
+                record = self.s.ctl.clusters.get(cluster)
+                assert record is not None and not record.removed and record.into is None
 
     @invariant()
     def votes_stay_within_budget_and_cap(self) -> None:
         vote = self.s.ctl.votes.get("v")
         if vote is None:
             return
-        for _who, casts in vote["casts"].items():
-            assert sum(casts.values()) <= vote["budget"]
-            assert all(0 < n <= vote["cap"] for n in casts.values())
+        for _who, casts in vote.casts.items():
+            assert sum(casts.values()) <= vote.budget
+            assert all(0 < n <= vote.cap for n in casts.values())
         assert {k: n for k, n in self.dots.items() if n} == {
-            (p, key): n for p, c in vote["casts"].items() for key, n in c.items()}
+            (p, key): n for p, c in vote.casts.items() for key, n in c.items()}
+        # the totals kept as dots arrive are the casts summed
+        summed: dict[str, int] = {}
+        for c in vote.casts.values():
+            for key, n in c.items():
+                summed[key] = summed.get(key, 0) + n
+        assert vote.totals == summed
 
 
 TestClusterMachine = ClusterMachine.TestCase

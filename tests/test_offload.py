@@ -29,11 +29,11 @@ from server.gcwatch import GcWatch
 from server.protocol import BOARD_OP
 from server.registry import SESSION_FRESH_S, SESSION_IDLE_S, Registry
 from server.room import REDACTED_STATES, Room
-from server.rotation import vote_public
 from server.session import SessionRecord, new_session
 from server.store.memory import MemoryStore
 from server.suggest import MAX_COMPARED, suggest
 from server.templates import catalog
+from server.votes import Vote
 
 FAC = Actor("f1", "Fien", role="facilitator")
 
@@ -162,12 +162,17 @@ def test_R44_a_snapshot_from_cached_fragments_is_the_plain_dump_byte_for_byte(se
     assert state.to_json() == orjson.dumps(state.to_dict())
 
 
-def test_R44_warming_encodes_a_slice_at_a_time() -> None:
+def test_R44_what_a_snapshot_would_encode_can_be_encoded_ahead_a_slice_at_a_time() -> None:
     made = random_board(4, n=500)
     state = BoardState.from_dict(made.to_dict(), made.spec)  # nothing encoded yet
-    assert state.warm(100) is False
-    while not state.warm(100):
-        pass
+    stale = state.stale()
+    assert len(stale) == len(state.notes) + len(state.trash)
+    for note in stale[:100]:
+        state.note_json(note)
+    assert len(state.stale()) == len(stale) - 100
+    for note in state.stale():
+        state.note_json(note)
+    assert state.stale() == []
     assert state.to_json() == orjson.dumps(state.to_dict())
 
 
@@ -242,6 +247,22 @@ async def test_R45_an_idle_room_is_unloaded_and_loaded_again_as_it_was() -> None
     assert set(await hub.sweep(0.0)) == set(hub.rooms) | {board, rec.boards[1].id,
                                                           rec.control_id} - set(hub.rooms)
     assert hub.rooms == {}
+    await hub.close()
+
+
+async def test_R44_a_big_board_is_loaded_a_slice_at_a_time_as_it_was(monkeypatch: Any) -> None:
+    from server import room as rooms
+
+    monkeypatch.setattr(rooms, "WARM_SLICE", 7)
+    hub, rec = await session_with_notes(50)
+    room = hub.rooms[rec.boards[0].id]
+    await room.submit("d", op(kind="note.delete", note="n3"), FAC, 1)
+    await room._snapshot()
+    before = room.state.to_json()
+    assert await hub.sweep(0.0)
+    again = await hub.room(rec, rec.boards[0].id)
+    assert again is not None and again is not room
+    assert again.state.to_json() == before and "n3" in again.state.trash
     await hub.close()
 
 
@@ -355,17 +376,18 @@ async def test_R27_vote_totals_are_kept_as_dots_arrive_and_a_dot_carries_only_it
     for i in range(30):
         voter = Actor(f"p{i % 6}", "P")
         note = f"n{i % 4}"
-        delta = -1 if i % 7 == 6 and control.state.control.votes["v1"]["casts"].get(  # type: ignore[union-attr]
+        delta = -1 if i % 7 == 6 and control.state.control.votes.records["v1"].casts.get(  # type: ignore[union-attr]
             voter.participant, {}).get(f"{board}/{note}") else 1
         await control.submit(f"c{i}", op(kind="vote.cast", vote="v1", board=board, note=note,
                                          delta=delta), voter, 1)
     ctl = control.state.control
     assert ctl is not None
-    assert ctl.vote_record("v1") == vote_public(ctl.votes["v1"])  # kept == recomputed
+    recomputed = Vote.from_dict(ctl.votes.records["v1"].to_dict()).public()
+    assert ctl.vote_record("v1") == recomputed  # kept == recomputed
     events = [json.loads(t) for t in sink if '"vote.cast"' in t]
     applied = [e for e in events if e["result"] == "applied"]
     assert applied and all("after" not in e and e["vote"]["totals"] for e in applied)
-    assert applied[-1]["vote"] == vote_public(ctl.votes["v1"])
+    assert applied[-1]["vote"] == recomputed
     opened = next(json.loads(t) for t in sink if '"vote.open"' in t)
     assert opened["after"]["votes"]["v1"]["open"] is True  # other control ops: the whole state
     await hub.close()

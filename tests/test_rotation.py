@@ -8,8 +8,8 @@ import pytest
 
 from server import roles
 from server.board import Actor, BoardState, Entry, apply, check
+from server.control import Control, round_robin
 from server.protocol import BOARD_OP, CONTROL_KINDS
-from server.rotation import Control, round_robin
 from server.session import new_session
 from server.templates import catalog
 

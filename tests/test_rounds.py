@@ -22,7 +22,7 @@ from server import admit
 from server.auth import Grant
 from server.board import Actor, BoardState
 from server.config import Settings
-from server.rotation import Control
+from server.control import Control
 
 GRACE = 1.0
 ZONES = ["relevantie", "toepasbaarheid", "tips"]

@@ -70,7 +70,7 @@ async def test_R47_only_the_sessions_organiser_sees_exports_and_deletes_them(
     listed = json.loads((await acall("GET", url, org))[2])["signups"]
     assert [r["name"] for r in listed] == ["Fenna de Vries", '=HYPERLINK("x")']
     # CSV for Dutch Excel: a BOM, ';' between cells, formulas neutralised, local time
-    status, headers, body = await acall("GET", f"{url}.csv?sep=;", org)
+    status, _, body = await acall("GET", f"{url}.csv?sep=;", org)
     text = body.decode("utf-8")
     assert status == 200 and text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text[1:]), delimiter=";"))

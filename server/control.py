@@ -1,4 +1,6 @@
-"""The session's clock and rotation: groups, the plan of rounds x corners, the round timer.
+"""The control board of a session: groups, the plan of rounds x corners, the round timer, the
+announcement and summons, who was taken out, and — each with rules of its own — the session's
+clusters (``clusters``) and dot votes (``votes``).
 
 Plain synchronous code like ``board``: it lives in the state of the session's control board
 (``<session>.control``) and changes only by ops of that board's log, so every process and every
@@ -14,14 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import clusters as clustering
+from . import votes as voting
+from .clusters import Clusters
 from .protocol import (
     Announce,
     BoardOp,
-    ClusterAdd,
-    ClusterMerge,
-    ClusterRemove,
-    ClusterRename,
-    ClusterUndo,
     ErrorCode,
     GroupAssign,
     GroupJoin,
@@ -37,17 +37,12 @@ from .protocol import (
     TimerPause,
     TimerSet,
     TimerStart,
-    VoteCast,
-    VoteClose,
-    VoteOpen,
 )
+from .votes import Votes
 
 Plan = list[dict[str, str]]
-MAX_CLUSTERS = 200
 # The participant id of facilitator links an organiser opens from "Mijn sessies" (R33).
 OWNER_PREFIX = "o-"
-MAX_VOTES = 50
-UNDO_DEPTH = 50
 
 
 def round_robin(groups: list[str], corners: tuple[str, ...],
@@ -85,21 +80,12 @@ class Control:
     rounds: list[dict[str, Any]] = field(default_factory=list)
     # participant id -> group, as picked by the participant or assigned by the facilitator.
     members: dict[str, str] = field(default_factory=dict)
-    # Clusters of the session, per station, shared by all boards (R26):
-    # id -> {station, title, into (merged into another cluster) or None, removed}
-    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
-    # Per participant, how to undo their cluster edits: (cluster id, (field, value before));
-    # field "" undoes an add.
-    cluster_undo: dict[str, list[tuple[str, tuple[str, Any]]]] = field(default_factory=dict)
-    # Dot votes (R27): id -> {board, station, budget, cap, anonymous, open,
-    # casts: {participant: {"<board>/<note>": dots}}}
-    votes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Clusters of the session, per station, shared by all boards (R26).
+    clusters: Clusters = field(default_factory=Clusters)
+    # Dot votes (R27).
+    votes: Votes = field(default_factory=Votes)
     # R33: participant ids (and co-facilitator links) taken out of the session, with the seq.
     removed: dict[str, int] = field(default_factory=dict)
-    # Per vote, dots per "<board>/<note>" over everyone: kept as casts arrive, so a dot costs
-    # the same whatever the number of casts before it (made on first use, never stored).
-    tallies: dict[str, dict[str, int]] = field(default_factory=dict, repr=False,
-                                               compare=False)
 
     @classmethod
     def fresh(cls, corners: tuple[str, ...], groups: tuple[str, ...], round_s: int) -> Control:
@@ -140,44 +126,34 @@ class Control:
             "summon": dict(self.summon) if self.summon else None,
             "closed": self.closed,
             "rounds": [dict(r) for r in self.rounds],
-            "clusters": {cid: dict(c) for cid, c in self.clusters.items()},
-            "votes": {vid: self.vote_record(vid) for vid in self.votes},
+            "clusters": self.clusters.public(),
+            "votes": self.votes.public(),
             "removed": sorted(self.removed),
         }
 
     def tally(self, vote: str) -> dict[str, int]:
-        """Dots per note of one vote over everyone (the casts summed once, then kept)."""
-        totals = self.tallies.get(vote)
-        if totals is None:
-            totals = self.tallies[vote] = _sum_casts(self.votes[vote])
-        return totals
+        """Dots per "<board>/<note>" of one vote over everyone."""
+        record = self.votes.get(vote)
+        return dict(record.totals) if record is not None else {}
 
     def vote_record(self, vote: str) -> dict[str, Any]:
         """One vote as every client sees it (``public()['votes'][vote]``)."""
-        return vote_public(self.votes[vote], self.tally(vote))
+        record = self.votes.get(vote)
+        assert record is not None
+        return record.public()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.public(),
             "members": dict(self.members),
-            "votes": {vid: _copy_vote(v) for vid, v in self.votes.items()},
-            "cluster_undo": {p: [[cid, name, before] for cid, (name, before) in moves]
-                             for p, moves in self.cluster_undo.items()},
+            "votes": self.votes.to_dict(),
+            "cluster_undo": self.clusters.undo_dict(),
             "removed_at": dict(self.removed),
         }
 
     def resolve(self, cluster: str | None) -> str | None:
         """The cluster a note really is in: merges followed, removed clusters are none."""
-        seen = set()
-        while cluster is not None and cluster not in seen:
-            seen.add(cluster)
-            record = self.clusters.get(cluster)
-            if record is None or record["removed"]:
-                return None
-            if record["into"] is None:
-                return cluster
-            cluster = record["into"]
-        return None
+        return self.clusters.resolve(cluster)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Control:
@@ -198,53 +174,21 @@ class Control:
             closed=bool(data.get("closed", False)),
             rounds=[dict(r) for r in data.get("rounds", ())],
             members=dict(data.get("members", {})),
-            clusters={cid: dict(c) for cid, c in data.get("clusters", {}).items()},
-            cluster_undo={p: [(str(cid), (str(name), before)) for cid, name, before in moves]
-                          for p, moves in data.get("cluster_undo", {}).items()},
-            votes={vid: _copy_vote(v) for vid, v in data.get("votes", {}).items()
-                   if "casts" in v},
+            clusters=Clusters.from_dicts(data.get("clusters", {}),
+                                         data.get("cluster_undo", {})),
+            votes=Votes.from_dict(data.get("votes", {})),
             removed={str(p): int(s) for p, s in data.get("removed_at", {}).items()},
         )
-
-
-def _copy_vote(v: dict[str, Any]) -> dict[str, Any]:
-    return {**v, "casts": {p: dict(c) for p, c in v.get("casts", {}).items()}}
-
-
-def _sum_casts(v: dict[str, Any]) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    for casts in v["casts"].values():
-        for key, n in casts.items():
-            totals[key] = totals.get(key, 0) + n
-    return totals
-
-
-def vote_public(v: dict[str, Any], totals: dict[str, int] | None = None) -> dict[str, Any]:
-    """Totals per note, sorted by dots; who voted only when the vote is not anonymous.
-    ``totals``: the vote's dots per note when they are known already (``Control.tally``)."""
-    if totals is None:
-        totals = _sum_casts(v)
-    out = {k: v[k] for k in ("board", "station", "budget", "cap", "anonymous", "open")}
-    out["totals"] = dict(sorted(((k, n) for k, n in totals.items() if n > 0),
-                                key=lambda kv: (-kv[1], kv[0])))
-    out["voters"] = len([p for p, c in v["casts"].items() if any(c.values())])
-    if not v["anonymous"]:
-        out["by"] = {p: {k: n for k, n in c.items() if n} for p, c in v["casts"].items()}
-    return out
-
-
-def dots_of(v: dict[str, Any], participant: str) -> int:
-    return sum(v["casts"].get(participant, {}).values())
 
 
 def check(ctl: Control, op: BoardOp, participant: str | None = None
           ) -> tuple[ErrorCode, str] | None:
     """Refuse, with the reason, an op that names groups, corners, rounds, clusters or votes
     that do not exist, or a dot past the budget or cap (``participant`` is the sender)."""
-    if isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | ClusterUndo):
-        return _check_cluster(ctl, op, participant)
-    if isinstance(op, VoteOpen | VoteClose | VoteCast):
-        return _check_vote(ctl, op, participant)
+    if isinstance(op, clustering.OPS):
+        return ctl.clusters.check(op, participant)
+    if isinstance(op, voting.OPS):
+        return ctl.votes.check(op, participant)
     if isinstance(op, GroupsSet):
         if len(set(op.groups)) != len(op.groups):
             return "bad_frame", "group names must be different from each other"
@@ -269,61 +213,6 @@ def check(ctl: Control, op: BoardOp, participant: str | None = None
     return None
 
 
-def _check_cluster(ctl: Control, op: BoardOp, participant: str | None
-                   ) -> tuple[ErrorCode, str] | None:
-    if isinstance(op, ClusterAdd):
-        if op.cluster in ctl.clusters:
-            return "unknown_cluster", f"cluster {op.cluster!r} already exists"
-        if len(ctl.clusters) >= MAX_CLUSTERS:
-            return "unknown_cluster", f"a session has at most {MAX_CLUSTERS} clusters"
-        return None
-    if isinstance(op, ClusterUndo):
-        if participant is not None and not ctl.cluster_undo.get(participant):
-            return "nothing_to_undo", "no cluster edit of yours to undo"
-        return None
-    assert isinstance(op, ClusterRename | ClusterMerge | ClusterRemove)
-    record = ctl.clusters.get(op.cluster)
-    if record is None or record["removed"] or record["into"] is not None:
-        return "unknown_cluster", f"cluster {op.cluster!r} is not (or no longer) there"
-    if isinstance(op, ClusterMerge):
-        target = ctl.clusters.get(op.into)
-        if (target is None or ctl.resolve(op.into) != op.into or op.into == op.cluster
-                or target["station"] != record["station"]):
-            return "unknown_cluster", f"cannot merge into {op.into!r}: not a cluster of the " \
-                                      "same station"
-    return None
-
-
-def _check_vote(ctl: Control, op: BoardOp, participant: str | None
-                ) -> tuple[ErrorCode, str] | None:
-    if isinstance(op, VoteOpen):
-        if op.vote in ctl.votes:
-            return "unknown_vote", f"vote {op.vote!r} already exists"
-        if len(ctl.votes) >= MAX_VOTES:
-            return "unknown_vote", f"a session has at most {MAX_VOTES} votes"
-        return None
-    assert isinstance(op, VoteClose | VoteCast)
-    vote = ctl.votes.get(op.vote)
-    if vote is None:
-        return "unknown_vote", f"there is no vote {op.vote!r}"
-    if isinstance(op, VoteCast):
-        if not vote["open"]:
-            return "vote_closed", "this vote is closed"
-        if vote["board"] is not None and op.board != vote["board"]:
-            return "unknown_note", f"this vote is on board {vote['board']!r} only"
-        if participant is None:
-            return None
-        mine = vote["casts"].get(participant, {})
-        key = f"{op.board}/{op.note}"
-        if op.delta > 0 and dots_of(vote, participant) >= vote["budget"]:
-            return "over_budget", f"all your {vote['budget']} dots are used"
-        if op.delta > 0 and mine.get(key, 0) >= vote["cap"]:
-            return "over_cap", f"at most {vote['cap']} dots on one note"
-        if op.delta < 0 and mine.get(key, 0) <= 0:
-            return "no_dot", "you have no dot on this note to take back"
-    return None
-
-
 def _check_plan(ctl: Control, op: PlanSet) -> tuple[ErrorCode, str] | None:
     for name in op.free or ():
         if name not in ctl.groups:
@@ -341,25 +230,10 @@ def _check_plan(ctl: Control, op: PlanSet) -> tuple[ErrorCode, str] | None:
 
 def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> None:
     """Apply an op that passed ``check`` against this very state."""
-    if isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove | ClusterUndo):
-        _apply_cluster(ctl, op, participant)
-    elif isinstance(op, VoteOpen):
-        ctl.votes[op.vote] = {"board": op.board, "station": op.station, "budget": op.budget,
-                              "cap": op.cap, "anonymous": op.anonymous, "open": True,
-                              "casts": {}}
-        ctl.tallies[op.vote] = {}
-    elif isinstance(op, VoteClose):
-        ctl.votes[op.vote]["open"] = False
-    elif isinstance(op, VoteCast):
-        totals = ctl.tally(op.vote)
-        casts = ctl.votes[op.vote]["casts"].setdefault(participant, {})
-        key = f"{op.board}/{op.note}"
-        casts[key] = casts.get(key, 0) + op.delta
-        if not casts[key]:
-            del casts[key]
-        totals[key] = totals.get(key, 0) + op.delta
-        if not totals[key]:
-            del totals[key]
+    if isinstance(op, clustering.OPS):
+        ctl.clusters.apply(op, participant)
+    elif isinstance(op, voting.OPS):
+        ctl.votes.apply(op, participant)
     elif isinstance(op, GroupsSet):
         _set_groups(ctl, list(op.groups))
     elif isinstance(op, GroupJoin):
@@ -403,31 +277,6 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
     elif isinstance(op, ParticipantRemove):
         ctl.removed.setdefault(op.participant, seq)
         ctl.members.pop(op.participant, None)
-
-
-def _apply_cluster(ctl: Control, op: BoardOp, participant: str) -> None:
-    """Each edit records the one field it changed, so undoing it leaves others' edits alone."""
-    if isinstance(op, ClusterUndo):
-        cid, (name, before) = ctl.cluster_undo[participant].pop()
-        if name == "":
-            ctl.clusters.pop(cid, None)  # undo of an add (its notes simply have no cluster)
-        elif cid in ctl.clusters:
-            ctl.clusters[cid][name] = before
-        return
-    assert isinstance(op, ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove)
-    history = ctl.cluster_undo.setdefault(participant, [])
-    if isinstance(op, ClusterAdd):
-        ctl.clusters[op.cluster] = {"station": op.station, "title": op.title, "into": None,
-                                    "removed": False}
-        history.append((op.cluster, ("", None)))
-    else:
-        name, value = (("title", op.title) if isinstance(op, ClusterRename)
-                       else ("into", op.into) if isinstance(op, ClusterMerge)
-                       else ("removed", True))
-        record = ctl.clusters[op.cluster]
-        history.append((op.cluster, (name, record[name])))
-        record[name] = value
-    del history[:-UNDO_DEPTH]
 
 
 def _to_round(ctl: Control, round_: int, start: bool, ts: float, seq: int) -> None:
