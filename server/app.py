@@ -188,15 +188,12 @@ class Server:
         sid = request.path_params["sid"]
         if grant.session != sid or grant.role not in roles_:
             return error("forbidden", f"only for this session's {' or '.join(roles_)}", 403)
-        try:
-            rec = await self.registry.session(sid)
-            if rec is not None and rec.key == grant.key:
-                control = await self.registry.room(rec, rec.control_id)
-                ctl = control.state.control if control is not None else None
-                if ctl is not None and grant.participant in ctl.removed:
-                    return error("removed", "this link was taken out of the session", 403)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        rec = await self.registry.session(sid)
+        if rec is not None and rec.key == grant.key:
+            control = await self.registry.room(rec, rec.control_id)
+            ctl = control.state.control if control is not None else None
+            if ctl is not None and grant.participant in ctl.removed:
+                return error("removed", "this link was taken out of the session", 403)
         if rec is None or rec.key != grant.key:
             return error("unknown_session", sid, 404)
         return rec, grant
@@ -206,10 +203,7 @@ class Server:
         org = await self.organiser_api.required(request)
         if isinstance(org, Response):
             return org
-        try:
-            rec = await self.registry.session(request.path_params["sid"])
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        rec = await self.registry.session(request.path_params["sid"])
         if rec is None or rec.owner != org.id:
             return error("unknown_session", "not a session of yours", 404)
         return rec, org
@@ -258,12 +252,9 @@ class Server:
             rec = new_session(self.catalog, template, title, owner=org.id)
         except KeyError:
             return error("unknown_template", f"no template {template!r}", 404)
-        try:
-            rec = await lifecycle.claim(self.store, rec)
-            await self.registry.put_session(rec)
-            await self.organiser_api.own(org, rec)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        rec = await lifecycle.claim(self.store, rec)
+        await self.registry.put_session(rec)
+        await self.organiser_api.own(org, rec)
         return JSONResponse(self.session_created(rec, request), status_code=201)
 
     async def session_links(self, request: Request) -> Response:
@@ -312,8 +303,6 @@ class Server:
                       for _, raw in await self.store.list_records(kind)]
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
         return JSONResponse({"invites": listed})
 
     async def revoke_invite(self, request: Request) -> Response:
@@ -323,20 +312,17 @@ class Server:
             return found
         rec, grant = found
         iid = request.path_params["iid"]
-        try:
-            raw = await self.store.get_record(lifecycle.INVITES + rec.id, iid)
-            if raw is None:
-                return error("unknown_invite", iid, 404)
-            control = await self.registry.room(rec, rec.control_id)
-            assert control is not None
-            actor = Actor(participant=grant.participant, role="facilitator")
-            op = ParticipantRemove(kind="participant.remove", participant=iid)
-            seq, _ = await control.submit(f"revoke-{iid}", op, actor,
-                                          control.state.control.round
-                                          if control.state.control else 1)
-            await self.store.delete_record(lifecycle.INVITES + rec.id, iid)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        raw = await self.store.get_record(lifecycle.INVITES + rec.id, iid)
+        if raw is None:
+            return error("unknown_invite", iid, 404)
+        control = await self.registry.room(rec, rec.control_id)
+        assert control is not None
+        actor = Actor(participant=grant.participant, role="facilitator")
+        op = ParticipantRemove(kind="participant.remove", participant=iid)
+        seq, _ = await control.submit(f"revoke-{iid}", op, actor,
+                                      control.state.control.round
+                                      if control.state.control else 1)
+        await self.store.delete_record(lifecycle.INVITES + rec.id, iid)
         return JSONResponse({"revoked": iid, "seq": seq})
 
     async def suggestions(self, request: Request) -> Response:
@@ -349,24 +335,21 @@ class Server:
         rec, _ = found
         station = request.query_params.get("station", "")
         only = request.query_params.get("board")
-        try:
-            control = await self.registry.room(rec, rec.control_id)
-            ctl = control.state.control if control is not None else None
-            notes: list[tuple[str, str]] = []
-            texts: dict[str, dict[str, str]] = {}
-            for info in rec.boards:
-                if only and info.id != only:
-                    continue
-                room = await self.registry.room(rec, info.id)
-                assert room is not None
-                for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
-                    clustered = ctl is not None and ctl.resolve(note.cluster) is not None
-                    if note.zone == station and not clustered and not note.hidden:
-                        key = f"{info.id}/{note.id}"
-                        notes.append((key, note.text))
-                        texts[key] = {"board": info.id, "note": note.id, "text": note.text}
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        control = await self.registry.room(rec, rec.control_id)
+        ctl = control.state.control if control is not None else None
+        notes: list[tuple[str, str]] = []
+        texts: dict[str, dict[str, str]] = {}
+        for info in rec.boards:
+            if only and info.id != only:
+                continue
+            room = await self.registry.room(rec, info.id)
+            assert room is not None
+            for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
+                clustered = ctl is not None and ctl.resolve(note.cluster) is not None
+                if note.zone == station and not clustered and not note.hidden:
+                    key = f"{info.id}/{note.id}"
+                    notes.append((key, note.text))
+                    texts[key] = {"board": info.id, "note": note.id, "text": note.text}
         # R44: a bounded number of notes, compared in a worker process; the same question
         # asked again while it is being answered waits for that answer.
         picked = tuple(notes[:suggest.MAX_COMPARED])
@@ -395,16 +378,13 @@ class Server:
         if wait > 0:
             return error("too_many_tries", "te veel onbekende codes; probeer het over een "
                          "minuut opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
-        try:
-            sid = await self.store.session_for_code(code) if code else None
-            rec = await self.registry.session(sid) if sid else None
-            if rec is not None:
-                control = await self.registry.room(rec, rec.control_id)
-                if control is not None and control.state.control is not None \
-                        and control.state.control.closed:
-                    return error("session_closed", "deze sessie is gesloten", 410)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        sid = await self.store.session_for_code(code) if code else None
+        rec = await self.registry.session(sid) if sid else None
+        if rec is not None:
+            control = await self.registry.room(rec, rec.control_id)
+            if control is not None and control.state.control is not None \
+                    and control.state.control.closed:
+                return error("session_closed", "deze sessie is gesloten", 410)
         if rec is None or rec.template == WORKSPACE:  # the design team's: never joined (R51)
             self.join_misses.miss(host)
             return error("unknown_session", f"geen sessie met code {code}", 404)
@@ -550,7 +530,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/api/join/{code}", server.join),
         Mount("/", app=server.files, name="web"),
     ]
-    app = Starlette(routes=routes, lifespan=server.lifespan)
+    app = Starlette(routes=routes, lifespan=server.lifespan,
+                    exception_handlers={StoreUnavailable: store_unavailable})
     app.state.server = server
     from .guard import Bodies  # R39, R43: bodies bounded before anything reads them
 
@@ -559,6 +540,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     # R38: links and QR codes are only ever made for a host this server is meant to have.
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(_host_patterns(server)))
     return app
+
+
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """R13: any route that finds the store unreachable answers 503, and nothing was done."""
+    return error("store_unavailable", str(exc), 503)
 
 
 def _host_patterns(server: Server) -> list[str]:

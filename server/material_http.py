@@ -20,7 +20,6 @@ from starlette.routing import Route
 from . import material, offload
 from .http import error
 from .session import SessionRecord
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
@@ -57,10 +56,7 @@ class MaterialAPI:
         if isinstance(found, Response):
             return found
         rec, _ = found
-        try:
-            records = [orjson.loads(raw) for _, raw in await self.store.list_records(KIND + rec.id)]
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        records = [orjson.loads(raw) for _, raw in await self.store.list_records(KIND + rec.id)]
         return JSONResponse({"material": {r["corner"]: r for r in records}},
                             headers={"cache-control": "no-store"})
 
@@ -73,11 +69,8 @@ class MaterialAPI:
         if rec.board_of_corner(corner) is None:
             return error("unknown_corner", f"no corner {corner!r} in this session", 404)
         if request.method == "DELETE":
-            try:
-                await self.store.delete_blobs(rec.id, blob(corner, ""))
-                await self.store.delete_record(KIND + rec.id, corner)
-            except StoreUnavailable as exc:
-                return error("store_unavailable", str(exc), 503)
+            await self.store.delete_blobs(rec.id, blob(corner, ""))
+            await self.store.delete_record(KIND + rec.id, corner)
             return JSONResponse({"removed": corner})
         limit = self.server.settings.upload_max_bytes
         raw = await request.body()  # bounded before it was read (R43)
@@ -96,14 +89,11 @@ class MaterialAPI:
         record = {"corner": corner, "kind": prepared.kind, "filename": name,
                   "title": prepared.title, "pages": len(prepared.pages),
                   "sizes": prepared.sizes, "bytes": len(raw), "version": int(time.time() * 1000)}
-        try:
-            await self.store.delete_blobs(rec.id, blob(corner, ""))
-            await self.store.put_blob(rec.id, blob(corner, "original"), raw)
-            for i, page in enumerate(prepared.pages, start=1):
-                await self.store.put_blob(rec.id, blob(corner, f"{i}.webp"), page)
-            await self.store.put_record(KIND + rec.id, corner, orjson.dumps(record).decode())
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        await self.store.delete_blobs(rec.id, blob(corner, ""))
+        await self.store.put_blob(rec.id, blob(corner, "original"), raw)
+        for i, page in enumerate(prepared.pages, start=1):
+            await self.store.put_blob(rec.id, blob(corner, f"{i}.webp"), page)
+        await self.store.put_record(KIND + rec.id, corner, orjson.dumps(record).decode())
         return JSONResponse(record, 201)
 
     async def page(self, request: Request) -> Response:
@@ -112,10 +102,7 @@ class MaterialAPI:
             return found
         rec, _ = found
         corner, n = request.path_params["corner"], int(request.path_params["page"])
-        try:
-            data = await self.store.get_blob(rec.id, blob(corner, f"{n}.webp"))
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        data = await self.store.get_blob(rec.id, blob(corner, f"{n}.webp"))
         if data is None:
             return error("unknown_page", f"no page {n} of {corner!r}", 404)
         return Response(data, media_type="image/webp", headers={
@@ -129,11 +116,8 @@ class MaterialAPI:
             return found
         rec, _ = found
         corner = request.path_params["corner"]
-        try:
-            record = await self._record(rec, corner)
-            data = await self.store.get_blob(rec.id, blob(corner, "original"))
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        record = await self._record(rec, corner)
+        data = await self.store.get_blob(rec.id, blob(corner, "original"))
         if record is None or data is None:
             return error("unknown_material", f"no material for {corner!r}", 404)
         kind = str(record["kind"])

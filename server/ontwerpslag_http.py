@@ -22,7 +22,6 @@ from .control import OWNER_PREFIX
 from .decisions import WORKSPACE, Decision
 from .http import error
 from .session import SessionRecord
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
@@ -57,10 +56,7 @@ class OntwerpslagAPI:
         org = await self.server.organiser_api.required(request)
         if isinstance(org, Response):
             return org
-        try:
-            rec = await self.record()
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        rec = await self.record()
         token = self.server.signer.issue(rec.id, "facilitator", self.server.token_ttl,
                                          OWNER_PREFIX + org.id[:12], rec.key)
         return JSONResponse({
@@ -104,10 +100,7 @@ class OntwerpslagAPI:
         instrument = request.path_params["instrument"]
         if instrument not in self.server.catalog.instruments:
             return error("unknown_instrument", instrument, 404)
-        try:
-            found, decided = await self._found(instrument)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        found, decided = await self._found(instrument)
         found["progress"] = ontwerpslag.progress(found, decided)
         return JSONResponse(found, headers={"cache-control": "no-store"})
 
@@ -118,10 +111,7 @@ class OntwerpslagAPI:
         instrument, fmt = request.path_params["instrument"], request.path_params["fmt"]
         if instrument not in self.server.catalog.instruments or fmt not in ("html", "xlsx"):
             return error("unknown_format", "an instrument's verantwoording is html or xlsx", 404)
-        try:
-            found, decided = await self._found(instrument)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        found, decided = await self._found(instrument)
         tz = self.server.settings.timezone
         name = f"verantwoording-{instrument}.{fmt}"
         headers = {"content-disposition": f'attachment; filename="{name}"',

@@ -19,7 +19,6 @@ from .http import bearer, client_host, error, json_body
 from .misses import Misses
 from .organisers import Organiser, OrganiserError
 from .session import SessionRecord
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
@@ -65,10 +64,7 @@ class OrganiserAPI:
 
     async def required(self, request: Request) -> Organiser | Response:
         """The signed-in organiser, or the response that refuses (401, 403, 503)."""
-        try:
-            org = await self.current(request)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        org = await self.current(request)
         if org is None:
             return error("not_signed_in", "alleen voor ingelogde organisatoren", 401)
         if not self._by_bearer(request) and request.method not in ("GET", "HEAD"):
@@ -122,8 +118,6 @@ class OrganiserAPI:
                 await self.organisers.signed_in(org)
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
         if org is None:
             self.misses.miss(client_host(request))
             return error("bad_link", "deze inloglink is al gebruikt, verlopen of onbekend", 401)
@@ -141,8 +135,6 @@ class OrganiserAPI:
                 await self.organisers.signed_in(org)
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
         if org is None:
             self.misses.miss(client_host(request))
             return error("bad_login", "naam of wachtwoord klopt niet", 401)
@@ -178,18 +170,15 @@ class OrganiserAPI:
         if isinstance(org, Response):
             return org
         out: list[dict[str, Any]] = []
-        try:
-            for sid, _ in await self.server.store.list_records(OWNS + org.id):
-                rec = await self.server.registry.session(sid)
-                if rec is None or rec.owner != org.id:
-                    continue
-                ctl = self.server.registry.control_of(rec.id)
-                out.append({**self.server.owner_links(rec, org, request),
-                            "title": rec.title, "created": rec.created,
-                            "template": rec.template, "boards": len(rec.boards),
-                            "closed": bool(ctl.closed) if ctl is not None else None})
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        for sid, _ in await self.server.store.list_records(OWNS + org.id):
+            rec = await self.server.registry.session(sid)
+            if rec is None or rec.owner != org.id:
+                continue
+            ctl = self.server.registry.control_of(rec.id)
+            out.append({**self.server.owner_links(rec, org, request),
+                        "title": rec.title, "created": rec.created,
+                        "template": rec.template, "boards": len(rec.boards),
+                        "closed": bool(ctl.closed) if ctl is not None else None})
         out.sort(key=lambda s: -float(s["created"]))
         return JSONResponse({"organiser": org.public(), "sessions": out},
                             headers={"cache-control": "no-store"})

@@ -18,7 +18,6 @@ from . import sheets, signups
 from .http import client_host, error, json_body
 from .misses import Misses
 from .session import normalise_code
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
@@ -68,8 +67,6 @@ class SignupAPI:
                                             self.server.settings.max_signups)
         except (ValueError, signups.SignupError) as exc:
             return error("bad_signup", str(exc), 400)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
         self.recent.miss(host)  # counted like a miss: a flood of sign-ups is throttled
         base = self.server.base_url(request)
         return JSONResponse({"id": sid, "withdraw_url": f"{base}/afmelden/{secret}"}, 201,
@@ -81,8 +78,6 @@ class SignupAPI:
             gone = await signups.withdraw(self.store, str(body.get("secret") or ""))
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
         if not gone:
             return error("unknown_signup", "deze afmeldlink is al gebruikt of onbekend", 404)
         return JSONResponse({"withdrawn": True})
@@ -92,13 +87,10 @@ class SignupAPI:
         if isinstance(found, Response):
             return found
         rec, _ = found
-        try:
-            if request.method == "DELETE":
-                n = await signups.delete_all(self.store, rec.id)
-                return JSONResponse({"deleted": n})
-            records = await signups.listed(self.store, rec.id)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        if request.method == "DELETE":
+            n = await signups.delete_all(self.store, rec.id)
+            return JSONResponse({"deleted": n})
+        records = await signups.listed(self.store, rec.id)
         return JSONResponse({"signups": records}, headers={"cache-control": "no-store"})
 
     async def delete_one(self, request: Request) -> Response:
@@ -106,10 +98,7 @@ class SignupAPI:
         if isinstance(found, Response):
             return found
         rec, _ = found
-        try:
-            gone = await signups.delete(self.store, rec.id, request.path_params["signup"])
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        gone = await signups.delete(self.store, rec.id, request.path_params["signup"])
         if not gone:
             return error("unknown_signup", request.path_params["signup"], 404)
         return JSONResponse({"deleted": 1})
@@ -123,10 +112,7 @@ class SignupAPI:
         if isinstance(found, Response):
             return found
         rec, _ = found
-        try:
-            records = await signups.listed(self.store, rec.id)
-        except StoreUnavailable as exc:
-            return error("store_unavailable", str(exc), 503)
+        records = await signups.listed(self.store, rec.id)
         tz = self.server.settings.timezone
         rows = signups.rows(records, lambda ts: sheets.local(ts, tz))
         headers = {"content-disposition": f'attachment; filename="aanmeldingen-{rec.code}.{fmt}"',
