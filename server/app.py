@@ -11,39 +11,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
-import secrets
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
 from starlette.applications import Starlette
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from . import admit, gcwatch, lifecycle, offload, protocol, qr, schema, suggest, templates
+from . import admit, gcwatch, offload, protocol, schema, suggest, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
-from .board import Actor
 from .config import Settings
 from .control import OWNER_PREFIX
-from .decisions import WORKSPACE
 from .effects import Effects
 from .gateway import Gateway
-from .http import bearer, client_host, error, json_body
+from .http import bearer, error
+from .join_http import JoinAPI
 from .material_http import MaterialAPI
 from .misses import Misses
 from .ontwerpslag_http import OntwerpslagAPI
 from .organiser_http import OrganiserAPI
 from .organisers import Organiser, Organisers
-from .protocol import MAX_NAME, ONE_LINE, PROTOCOL_VERSION, ParticipantRemove
+from .protocol import PROTOCOL_VERSION
 from .registry import Registry
-from .session import SessionRecord, new_session, normalise_code
+from .session import SessionRecord
+from .session_http import SessionAPI
 from .signup_http import SignupAPI
 from .store import Store, StoreUnavailable, open_store
 from .webfiles import ClientFiles
@@ -51,8 +48,6 @@ from .webfiles import ClientFiles
 log = logging.getLogger("vierhoeken.app")
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
-MAX_SESSION_TITLE = 120
-MAX_INVITES = 20
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -94,14 +89,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-def clean_title(raw: object) -> str:
-    """A session title as people typed it: one line, at most 120 characters (R37)."""
-    text = " ".join(str(raw or "").split())[:MAX_SESSION_TITLE]
-    if not re.fullmatch(ONE_LINE, text):
-        raise ValueError("title: no control characters")
-    return text
-
-
 class Server:
     """Everything one process holds; the routes below are its methods."""
 
@@ -120,6 +107,7 @@ class Server:
                                settings.round_grace_s)
         self.join_misses = Misses(settings.join_misses_per_minute)
         self.files = ClientFiles(WEB_DIR)
+        self.joins = JoinAPI(self)
         # R44: suggestion jobs in a worker, by the notes they compare.
         self._suggesting: dict[tuple[tuple[str, str], ...], asyncio.Future[
             list[suggest.Suggestion]]] = {}
@@ -160,6 +148,9 @@ class Server:
         token = self._facilitator_token(rec, OWNER_PREFIX + org.id[:12])
         return {"id": rec.id, "code": rec.code, "facilitator_token": token,
                 "facilitator_url": f"{base}/#t={token}", "join_url": f"{base}/j/{rec.code}"}
+
+    def links(self, rec: SessionRecord, request: Request) -> dict[str, Any]:
+        return self._links(rec, self.base_url(request))
 
     def _links(self, rec: SessionRecord, base: str) -> dict[str, Any]:
         """Everything a facilitator hands out: join links and QR codes, screen links."""
@@ -234,188 +225,6 @@ class Server:
 
     async def index(self, request: Request) -> Response:
         return self.files.response(request, "index.html")
-
-    # --- HTTP: sessions --------------------------------------------------------------------------
-
-    async def create_session(self, request: Request) -> Response:
-        """R31: an organiser makes a session; they own it and find it in "Mijn sessies"."""
-        org = await self.organiser_api.required(request)
-        if isinstance(org, Response):
-            return org
-        try:
-            body = await json_body(request)
-            title = clean_title(body.get("title"))
-        except ValueError as exc:
-            return error("bad_request", str(exc), 400)
-        template = str(body.get("template") or "vier-hoeken")[:64]
-        try:
-            rec = new_session(self.catalog, template, title, owner=org.id)
-        except KeyError:
-            return error("unknown_template", f"no template {template!r}", 404)
-        rec = await lifecycle.claim(self.store, rec)
-        await self.registry.put_session(rec)
-        await self.organiser_api.own(org, rec)
-        return JSONResponse(self.session_created(rec, request), status_code=201)
-
-    async def session_links(self, request: Request) -> Response:
-        """GET with ``Authorization: Bearer <facilitator token>`` of this session (R19)."""
-        found = await self.authorised(request, "facilitator")
-        if isinstance(found, Response):
-            return found
-        rec, _ = found
-        return JSONResponse({"code": rec.code, **self._links(rec, self.base_url(request))})
-
-    async def rotate_code(self, request: Request) -> Response:
-        """R33: a new join code; the old code, its posters and QR codes stop at once."""
-        found = await self.authorised(request, "facilitator")
-        if isinstance(found, Response):
-            return found
-        rec, _ = found
-        try:
-            fresh = await lifecycle.rotate_code(self.store, rec)
-        except (StoreUnavailable, lifecycle.NoFreeId) as exc:
-            return error("store_unavailable", str(exc), 503)
-        self.registry.cache_session(fresh)
-        return JSONResponse({"code": fresh.code, **self._links(fresh, self.base_url(request))})
-
-    async def invites(self, request: Request) -> Response:
-        """Co-facilitator links of a session (R33): list (GET), make one (POST {name})."""
-        found = await self.authorised(request, "facilitator")
-        if isinstance(found, Response):
-            return found
-        rec, grant = found
-        kind = lifecycle.INVITES + rec.id
-        try:
-            if request.method == "POST":
-                body = await json_body(request)
-                name = " ".join(str(body.get("name") or "").split())[:MAX_NAME]
-                if not name or not re.fullmatch(ONE_LINE, name):
-                    return error("bad_request", "name: one line of text", 400)
-                if len(await self.store.list_records(kind)) >= MAX_INVITES:
-                    return error("quota_exceeded", f"at most {MAX_INVITES} invitations", 409)
-                iid = "f-" + secrets.token_hex(6)
-                await self.store.put_record(kind, iid, orjson.dumps(
-                    {"id": iid, "name": name, "by": grant.participant}).decode())
-                token = self._facilitator_token(rec, iid)
-                return JSONResponse({"id": iid, "name": name, "token": token,
-                                     "url": f"{self.base_url(request)}/#t={token}"}, 201)
-            listed = [orjson.loads(raw)
-                      for _, raw in await self.store.list_records(kind)]
-        except ValueError as exc:
-            return error("bad_request", str(exc), 400)
-        return JSONResponse({"invites": listed})
-
-    async def revoke_invite(self, request: Request) -> Response:
-        """R33: a co-facilitator link stops at once, on every process (a control-board op)."""
-        found = await self.authorised(request, "facilitator")
-        if isinstance(found, Response):
-            return found
-        rec, grant = found
-        iid = request.path_params["iid"]
-        raw = await self.store.get_record(lifecycle.INVITES + rec.id, iid)
-        if raw is None:
-            return error("unknown_invite", iid, 404)
-        control = await self.registry.room(rec, rec.control_id)
-        assert control is not None
-        actor = Actor(participant=grant.participant, role="facilitator")
-        op = ParticipantRemove(kind="participant.remove", participant=iid)
-        seq, _ = await control.submit(f"revoke-{iid}", op, actor,
-                                      control.state.control.round
-                                      if control.state.control else 1)
-        await self.store.delete_record(lifecycle.INVITES + rec.id, iid)
-        return JSONResponse({"revoked": iid, "seq": seq})
-
-    async def suggestions(self, request: Request) -> Response:
-        """R29: suggested clusters for the unclustered notes of one station, over every board
-        of the session (or one, with ``board=``). The facilitator accepts, edits or rejects
-        each; nothing changes until they send the cluster ops."""
-        found = await self.authorised(request, "facilitator")
-        if isinstance(found, Response):
-            return found
-        rec, _ = found
-        station = request.query_params.get("station", "")
-        only = request.query_params.get("board")
-        control = await self.registry.room(rec, rec.control_id)
-        ctl = control.state.control if control is not None else None
-        notes: list[tuple[str, str]] = []
-        texts: dict[str, dict[str, str]] = {}
-        for info in rec.boards:
-            if only and info.id != only:
-                continue
-            room = await self.registry.room(rec, info.id)
-            assert room is not None
-            for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
-                clustered = ctl is not None and ctl.resolve(note.cluster) is not None
-                if note.zone == station and not clustered and not note.hidden:
-                    key = f"{info.id}/{note.id}"
-                    notes.append((key, note.text))
-                    texts[key] = {"board": info.id, "note": note.id, "text": note.text}
-        # R44: a bounded number of notes, compared in a worker process; the same question
-        # asked again while it is being answered waits for that answer.
-        picked = tuple(notes[:suggest.MAX_COMPARED])
-        if len(picked) <= suggest.INLINE_UP_TO:
-            found_clusters = suggest.suggest(picked)
-        else:
-            job = self._suggesting.get(picked)
-            if job is None:
-                job = self._suggesting[picked] = asyncio.ensure_future(
-                    offload.run(suggest.suggest, picked))
-                job.add_done_callback(lambda _: self._suggesting.pop(picked, None))
-            found_clusters = await asyncio.shield(job)
-        return JSONResponse({
-            "station": station,
-            "clusters": [{"title": s.title, "notes": [texts[k] for k in s.keys]}
-                         for s in found_clusters],
-            "compared": len(picked), "of": len(notes), "truncated": len(picked) < len(notes)})
-
-    # --- HTTP: joining (R34) ---------------------------------------------------------------------
-
-    async def session_by_code(self, request: Request, code: str) -> SessionRecord | Response:
-        """The session of a join code, or the response that refuses: 429 after too many
-        misses from this address, 404 for no session, 410 for a closed one."""
-        host = client_host(request)
-        wait = self.join_misses.wait(host)
-        if wait > 0:
-            return error("too_many_tries", "te veel onbekende codes; probeer het over een "
-                         "minuut opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
-        sid = await self.store.session_for_code(code) if code else None
-        rec = await self.registry.session(sid) if sid else None
-        if rec is not None:
-            control = await self.registry.room(rec, rec.control_id)
-            if control is not None and control.state.control is not None \
-                    and control.state.control.closed:
-                return error("session_closed", "deze sessie is gesloten", 410)
-        if rec is None or rec.template == WORKSPACE:  # the design team's: never joined (R51)
-            self.join_misses.miss(host)
-            return error("unknown_session", f"geen sessie met code {code}", 404)
-        return rec
-
-    async def join(self, request: Request) -> Response:
-        rec = await self.session_by_code(request, normalise_code(request.path_params["code"]))
-        if isinstance(rec, Response):
-            return rec
-        token = self.signer.issue(rec.id, "participant", self.token_ttl, key=rec.key)
-        return JSONResponse({"session": rec.public(), "token": token, "role": "participant"},
-                            headers={"cache-control": "no-store"})
-
-    async def qr_code(self, request: Request) -> Response:
-        """The QR code of a session's join link, or of one corner's (``/j/CODE/corner``)."""
-        code = normalise_code(request.path_params["code"])
-        corner = request.path_params.get("corner")
-        fmt = request.path_params["fmt"]
-        if fmt not in ("svg", "png"):
-            return error("bad_request", "svg or png", 404)
-        rec = await self.session_by_code(request, code)
-        if isinstance(rec, Response):
-            return rec
-        url = f"{self.base_url(request)}/j/{rec.code}"
-        if corner is not None:
-            if rec.board_of_corner(corner) is None:
-                return error("unknown_corner", corner, 404)
-            url += f"/{corner}"
-        # R38: not for shared caches (a code can be rotated; the host is this server's own).
-        return Response(qr.render(url, fmt), media_type=qr.MEDIA_TYPE[fmt],
-                        headers={"cache-control": "private, max-age=300"})
 
     # --- the websocket's entry (server/wire.py) -------------------------------------------------
 
@@ -507,13 +316,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/", server.index),
         Route("/j/{code}", server.index),
         Route("/j/{code}/{corner}", server.index),
-        Route("/qr/{code}.{fmt}", server.qr_code),
-        Route("/qr/{code}/{corner}.{fmt}", server.qr_code),
-        Route("/api/sessions/{sid}/links", server.session_links),
-        Route("/api/sessions/{sid}/code", server.rotate_code, methods=["POST"]),
-        Route("/api/sessions/{sid}/invites", server.invites, methods=["GET", "POST"]),
-        Route("/api/sessions/{sid}/invites/{iid}", server.revoke_invite, methods=["DELETE"]),
-        Route("/api/sessions/{sid}/suggest", server.suggestions),
+        *server.joins.routes(),
+        *SessionAPI(server).routes(),
         Route("/s/{sid}/{name}", server.index),
         *ArchiveAPI(server).routes(),
         *server.organiser_api.routes(),
@@ -526,8 +330,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         Route("/api/templates.schema.json", server.template_schema),
         Route("/api/export.schema.json", server.export_schema),
         Route("/api/state.schema.json", server.state_schema),
-        Route("/api/sessions", server.create_session, methods=["POST"]),
-        Route("/api/join/{code}", server.join),
         Mount("/", app=server.files, name="web"),
     ]
     app = Starlette(routes=routes, lifespan=server.lifespan,

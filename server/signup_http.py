@@ -56,7 +56,7 @@ class SignupAPI:
         if wait > 0:
             return error("too_many_tries", "te veel aanmeldingen vanaf dit adres; probeer het "
                          "zo opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
-        rec = await self.server.session_by_code(request, normalise_code(
+        rec = await self.server.joins.session_by_code(request, normalise_code(
             request.path_params["code"]))
         if isinstance(rec, Response):
             return rec
