@@ -17,6 +17,8 @@ import orjson
 
 from . import control as controlboard
 from . import decisions as triage
+from . import layouts
+from .layouts import reflectietool
 from .protocol import (
     BOARD_OP,
     CONTROL_KINDS,
@@ -24,14 +26,7 @@ from .protocol import (
     BoardModeSet,
     BoardOp,
     ClusterUndo,
-    ColumnAdd,
-    ColumnMove,
-    ColumnRemove,
-    ColumnRename,
-    DecisionSet,
-    DecisionUndo,
     ErrorCode,
-    FlagSet,
     NoteAdd,
     NoteCluster,
     NoteColor,
@@ -41,9 +36,6 @@ from .protocol import (
     NoteMove,
     NotePin,
     NoteRestore,
-    PartnerName,
-    ReflectionAdd,
-    ScoreSet,
 )
 
 log = logging.getLogger("vierhoeken.board")
@@ -181,9 +173,7 @@ class Score:
         return asdict(self)
 
 
-FIRST_REFLECTION = {"id": "r1", "title": "Reflectie 1"}
-MAX_COLUMNS = 50
-MAX_REFLECTIONS = 20
+FIRST_REFLECTION = {"id": "r1", "title": "Reflectie 1", "ts": None}
 # Cluster edits a participant can undo, per board (and on the control board).
 UNDO_DEPTH = 50
 
@@ -206,7 +196,7 @@ class BoardState:
     columns: list[dict[str, str]] = field(default_factory=list)
     partners: dict[str, str] = field(default_factory=lambda: {"partner-a": "", "partner-b": ""})
     flags: set[tuple[str, str]] = field(default_factory=set)
-    reflections: list[dict[str, str]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
+    reflections: list[dict[str, Any]] = field(default_factory=lambda: [dict(FIRST_REFLECTION)])
     scores: dict[tuple[str, str, str], Score] = field(default_factory=dict)
     control: controlboard.Control | None = None
     decisions: triage.Decisions | None = None  # a board of the tweede ontwerpslag (R51)
@@ -519,37 +509,8 @@ def _check_instrument(state: BoardState, op: BoardOp, actor: Actor | None = None
     if not belongs(state, op) or (op.kind in CONTROL_KINDS and state.control is None):
         where = " or ".join(sorted(op.boards))
         return "wrong_layout", f"{op.kind} belongs on a {where} board, this is {state.spec.layout}"
-    if state.control is not None:
-        return controlboard.check(state.control, op, actor.participant if actor else None)
-    if state.decisions is not None and isinstance(op, DecisionSet | DecisionUndo):
-        return triage.check(state.decisions, op, actor.participant if actor else None)
-    if isinstance(op, ColumnAdd):
-        if any(c["id"] == op.column for c in state.columns):
-            return "unknown_anchor", f"column {op.column!r} already exists"
-        if len(state.columns) >= MAX_COLUMNS:
-            return "unknown_anchor", f"a matrix has at most {MAX_COLUMNS} columns"
-    elif isinstance(op, ColumnRename | ColumnMove | ColumnRemove):
-        if not any(c["id"] == op.column for c in state.columns):
-            return "unknown_anchor", f"column {op.column!r} is not on this board"
-    elif isinstance(op, FlagSet):
-        if op.flag not in state.spec.flags:
-            return "unknown_anchor", f"flag {op.flag!r} is not in this template"
-        if op.level not in state.spec.levels:
-            return "unknown_anchor", f"level {op.level!r} is not in this template"
-    elif isinstance(op, ReflectionAdd):
-        if any(r["id"] == op.reflection for r in state.reflections):
-            return "unknown_anchor", f"reflection {op.reflection!r} already exists"
-        if len(state.reflections) >= MAX_REFLECTIONS:
-            return "unknown_anchor", f"at most {MAX_REFLECTIONS} reflections per board"
-    elif isinstance(op, ScoreSet):
-        if op.aspect not in state.spec.aspects:
-            return "unknown_anchor", f"aspect {op.aspect!r} is not in this template"
-        if not any(r["id"] == op.reflection for r in state.reflections):
-            return "unknown_anchor", f"reflection {op.reflection!r} is not on this board"
-        lo, hi = state.spec.scale
-        if not lo <= op.score <= hi:
-            return "score_out_of_range", f"score {op.score} is outside the scale {lo}-{hi}"
-    return None
+    layout = layouts.of(state)
+    return layout.check(state, op, actor) if layout is not None else None
 
 
 def apply(state: BoardState, entry: Entry) -> Outcome:
@@ -680,73 +641,11 @@ def _apply_moderation(state: BoardState, entry: Entry,
 
 def _apply_instrument(state: BoardState, entry: Entry, op: BoardOp) -> None:
     """Instrument ops that passed ``_check_instrument`` against this very state."""
-    if state.control is not None:
-        controlboard.apply(state.control, op, entry.ts, entry.seq, entry.actor.participant)
-        return
-    if state.decisions is not None and isinstance(op, DecisionSet | DecisionUndo):
-        triage.apply(state.decisions, op, entry.actor.participant, entry.actor.name, entry.ts,
-                     entry.seq)
-        return
-    if isinstance(op, ColumnAdd):
-        index = len(state.columns) if op.index is None else min(op.index, len(state.columns))
-        state.columns.insert(index, {"id": op.column, "title": op.title})
-    elif isinstance(op, ColumnRename):
-        next(c for c in state.columns if c["id"] == op.column)["title"] = op.title
-    elif isinstance(op, ColumnMove):
-        col = next(c for c in state.columns if c["id"] == op.column)
-        state.columns.remove(col)
-        state.columns.insert(min(op.index, len(state.columns)), col)
-    elif isinstance(op, ColumnRemove):
-        state.columns = [c for c in state.columns if c["id"] != op.column]
-        for note in [*state.notes.values(), *state.trash.values()]:
-            row, _, cell = note.zone.partition("@")
-            if cell == op.column:  # nothing is lost: the note stays on its question
-                note.zone = row
-                note.updated_seq, note.updated_ts = entry.seq, entry.ts
-    elif isinstance(op, PartnerName):
-        state.partners[op.partner] = op.name
-    elif isinstance(op, FlagSet):
-        if op.on:
-            state.flags.add((op.flag, op.level))
-        else:
-            state.flags.discard((op.flag, op.level))
-    elif isinstance(op, ReflectionAdd):
-        title = op.title or f"Reflectie {len(state.reflections) + 1}"
-        state.reflections.append({"id": op.reflection, "title": title})
-    elif isinstance(op, ScoreSet):
-        # One score per participant, aspect and reflection: a second one replaces the first.
-        key = (op.reflection, entry.actor.participant, op.aspect)
-        state.scores[key] = Score(op.reflection, entry.actor.participant, entry.actor.name,
-                                  op.aspect, op.score, op.partner, op.note, entry.seq)
-
-
-def _summary(values: list[int], scale: tuple[int, int]) -> dict[str, Any]:
-    n = len(values)
-    dist = {str(v): 0 for v in range(scale[0], scale[1] + 1)}
-    for v in values:
-        dist[str(v)] = dist.get(str(v), 0) + 1
-    if n == 0:
-        return {"n": 0, "mean": None, "sd": None, "dist": dist}
-    mean = sum(values) / n
-    sd = (sum((v - mean) ** 2 for v in values) / n) ** 0.5
-    return {"n": n, "mean": round(mean, 3), "sd": round(sd, 3), "dist": dist}
+    layout = layouts.of(state)
+    if layout is not None:
+        layout.apply(state, entry, op)
 
 
 def aggregates(state: BoardState) -> dict[str, dict[str, dict[str, Any]]]:
-    """Per reflection and aspect: mean, spread (population sd) and distribution of the scores,
-    over everyone and per partner."""
-    out: dict[str, dict[str, dict[str, Any]]] = {}
-    if state.spec.layout != "reflectietool":
-        return out
-    for refl in state.reflections:
-        per_aspect: dict[str, dict[str, Any]] = {}
-        for aspect in state.spec.aspects:
-            scores = [s for s in state.scores.values()
-                      if s.reflection == refl["id"] and s.aspect == aspect]
-            per_aspect[aspect] = {
-                "all": _summary([s.score for s in scores], state.spec.scale),
-                **{p: _summary([s.score for s in scores if s.partner == p], state.spec.scale)
-                   for p in ("partner-a", "partner-b")},
-            }
-        out[refl["id"]] = per_aspect
-    return out
+    """The reflectietool's aggregates (R18); nothing for other layouts."""
+    return reflectietool.aggregates(state)

@@ -78,6 +78,7 @@ class Column(_Shape):
 class Reflection(_Shape):
     id: Id
     title: Title
+    ts: TIME | None = None  # when it was started (the first one: with the board)
 
 
 class FlagShape(_Shape):

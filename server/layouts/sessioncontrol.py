@@ -1,0 +1,28 @@
+"""The session's control board as a layout: its rules are ``control`` (and, inside it,
+``clusters`` and ``votes``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .. import control
+from ..protocol import BoardOp
+from . import Refusal
+
+if TYPE_CHECKING:
+    from ..board import Actor, BoardState, Entry
+
+
+class SessionControl:
+    name = "control"
+
+    def check(self, state: BoardState, op: BoardOp, actor: Actor | None) -> Refusal | None:
+        assert state.control is not None
+        return control.check(state.control, op, actor.participant if actor else None)
+
+    def apply(self, state: BoardState, entry: Entry, op: BoardOp) -> None:
+        assert state.control is not None
+        control.apply(state.control, op, entry.ts, entry.seq, entry.actor.participant)
+
+
+RULES = SessionControl()
