@@ -17,7 +17,8 @@ from typing import Any
 
 
 def state_encode(n: int, workdir: Path, repeats: int = 5) -> dict[str, Any]:
-    from server.board import Actor, BoardState, Entry, apply
+    from server.board import Actor, Entry, apply
+    from server.boardstate import BoardState
     from server.connection import encode
     from server.protocol import BOARD_OP, State
     from server.session import new_session

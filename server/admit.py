@@ -19,7 +19,8 @@ from dataclasses import dataclass, replace
 from . import board as rules
 from . import roles
 from .auth import Grant
-from .board import Actor, BoardState
+from .board import Actor
+from .boardstate import BoardState, withheld
 from .control import Control
 from .protocol import BoardOp, ErrorCode, NoteAdd, NoteCluster, VoteCast
 
@@ -148,6 +149,6 @@ def _cross_board(op: BoardOp, board: BoardState, control: Control | None,
         if vote is not None and vote.station and note.zone != vote.station:
             return "unknown_note", f"this vote is on {vote.station!r} notes only"
         if (actor.role != "facilitator" and note.author != actor.participant
-                and rules.withheld(target, note)):
+                and withheld(target, note)):
             return "note_hidden", rules.TOUCH_REASONS["note_hidden"]
     return None

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from .board import BoardState
+from .boardstate import BoardState
 from .control import Control
 from .schema import DOCUMENT
 from .session import BoardInfo, SessionRecord, new_session

@@ -9,6 +9,8 @@ token cannot read it. Importing, the cross-session report and deleting are an or
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import orjson
@@ -210,17 +212,27 @@ class ArchiveAPI:
         org = await self.server.organiser_api.required(request)
         if isinstance(org, Response):
             return org
-        raw = await request.body()  # bounded before it was read (R43)
-        if len(raw) > self.server.settings.import_max_bytes:
-            return error("too_large", "this import is larger than IMPORT_MAX_MB allows", 413)
-        try:
-            # R44: parsed and checked in a worker process, not on the event loop.
-            rec = await archivist.import_json(self.store, raw, owner=org.id)
-            await self.server.organiser_api.own(org, rec)
-        except archive.ImportRefused as exc:
-            return error("import_refused", str(exc), 400)
-        except (StoreUnavailable, lifecycle.NoFreeId) as exc:
-            return error("store_unavailable", str(exc), 503)
+        cap = self.server.settings.import_max_bytes
+        with tempfile.TemporaryDirectory(prefix="vh-upload-") as tmp:
+            # R44: the body goes to a file as it comes (the server never holds 30 MiB in one
+            # piece, nor joins it on the event loop), bounded before it was read (R43).
+            source = Path(tmp) / "document.json"
+            size = 0
+            with source.open("wb") as fh:
+                async for chunk in request.stream():
+                    size += len(chunk)
+                    if size > cap:
+                        return error("too_large", "this import is larger than IMPORT_MAX_MB "
+                                     "allows", 413)
+                    fh.write(chunk)
+            try:
+                # R44: parsed and checked in a worker process, not on the event loop.
+                rec = await archivist.import_file(self.store, source, owner=org.id)
+                await self.server.organiser_api.own(org, rec)
+            except archive.ImportRefused as exc:
+                return error("import_refused", str(exc), 400)
+            except (StoreUnavailable, lifecycle.NoFreeId) as exc:
+                return error("store_unavailable", str(exc), 503)
         return JSONResponse(self.server.session_created(rec, request), 201)
 
     async def delete(self, request: Request) -> Response:

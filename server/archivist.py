@@ -7,6 +7,7 @@ The pure parts (document format, hash, diff, checks) are in ``archive``.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,7 +17,8 @@ from typing import Any, TypeVar
 import orjson
 
 from . import archive, jobs, lifecycle, offload
-from .board import BoardState, Entry, apply
+from .board import Entry, apply
+from .boardstate import BoardState
 from .registry import Registry
 from .session import SessionRecord, normalise_code
 from .store import ArchiveExists, Store
@@ -230,24 +232,42 @@ async def import_json(store: Store, raw: bytes | str, owner: str = "", title: st
                       verify: bool = False) -> SessionRecord:
     """``import_document`` from the document's JSON (with ``verify``: a frozen snapshot,
     its hash checked): parsed, checked and encoded off the event loop (R44)."""
-    now = time.time()
     data = raw.encode() if isinstance(raw, str) else raw
     with tempfile.TemporaryDirectory(prefix="vh-import-") as tmp:
         source = Path(tmp) / "document.json"
         await asyncio.to_thread(source.write_bytes, data)
-        prepared = await work(len(data), jobs.prepare_import, source, Path(tmp), now, verify)
+        return await import_file(store, source, owner=owner, title=title, verify=verify)
+
+
+async def import_file(store: Store, source: Path, owner: str = "", title: str = "",
+                      verify: bool = False) -> SessionRecord:
+    """``import_json`` of a document in a file (an upload, written there as it came)."""
+    now = time.time()
+    size = source.stat().st_size
+    with tempfile.TemporaryDirectory(prefix="vh-import-") as tmp:
+        spill = Path(tmp)
+        prepared = await work(size, jobs.prepare_import, source, spill, now, verify)
         parsed = SessionRecord.model_validate_json(prepared.session)
         wanted = parsed.model_copy(update={"owner": owner, "title": title or parsed.title})
         session = await lifecycle.claim(store, wanted)
         if session.id != parsed.id:  # the ids parse made were taken after all: again
-            prepared = await work(len(data), jobs.prepare_import, source, Path(tmp), now,
-                                  verify, session.model_dump_json())
+            prepared = await work(size, jobs.prepare_import, source, spill, now, verify,
+                                  session.model_dump_json())
         for bid, _, _ in prepared.boards:
             if await store.head(bid) or await store.get_snapshot(bid) is not None:
                 raise archive.ImportRefused(f"board {bid} already has content")
         for bid, seq, path in prepared.boards:
-            # Read in a thread, one board at a time: a few milliseconds each, never the whole.
-            state = await asyncio.to_thread(Path(path).read_text)
+            state = await asyncio.to_thread(_read_text, Path(path))
             await store.restore_board(bid, seq, state)
     await store.put_session(session.id, session.code, session.model_dump_json())
     return session
+
+
+def _read_text(path: Path, piece: int = 1 << 20) -> str:
+    """A file's text, decoded a MiB at a time: decoding holds the interpreter lock, and a
+    board's 10 MiB in one step would hold the event loop as long."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    data = path.read_bytes()
+    parts = [decoder.decode(data[i:i + piece]) for i in range(0, len(data), piece)]
+    parts.append(decoder.decode(b"", final=True))
+    return "".join(parts)

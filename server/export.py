@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from . import archive, report, sheets
-from .board import BoardState, Note, aggregates
+from .board import aggregates
+from .boardstate import BoardState, Note
 from .session import SessionRecord
 from .templates import Catalog, catalog
 

@@ -18,7 +18,8 @@ from typing import Any
 from . import admit as admission
 from . import protocol
 from .auth import BadToken, Grant, Signer
-from .board import Actor, BoardState, Outcome
+from .board import Actor
+from .boardstate import BoardState, Outcome
 from .connection import CLOSE_REMOVED, Connection, encode
 from .protocol import (
     PROTOCOL_VERSION,
@@ -151,6 +152,9 @@ class Gateway:
             if self._removed(grant):
                 self._refuse_removed(conn, ref)
                 return
+            # R44: a big board just loaded encodes its notes a slice per loop turn; its first
+            # state waits for that instead of encoding them all in one step.
+            await room.ready()
             room.subscribe(conn, frame.epoch, frame.seq)
         elif isinstance(frame, Drag):
             if grant.can_write and not self._removed(grant):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import functools
 import logging
 import multiprocessing
@@ -41,14 +42,16 @@ WORKER_NICE = 10
 
 
 def _started(pool: concurrent.futures.ProcessPoolExecutor) -> None:
-    pool.submit(_lower_priority).result(timeout=120)
+    pool.submit(_nothing).result(timeout=120)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _lower_priority() -> None:
-    try:
+    with contextlib.suppress(OSError):  # not allowed here: the work still gets done
         os.nice(WORKER_NICE)
-    except OSError:  # not allowed here: the work still gets done
-        pass
 
 
 class Pool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import sheets
-from .board import BoardState
+from .boardstate import BoardState
 from .decisions import CHOICES, LAYOUT, WORKSPACE, Decision
 from .report import REPORT_CSP, stemmen
 from .session import BoardInfo, SessionRecord, new_code, new_key

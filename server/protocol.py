@@ -560,9 +560,9 @@ ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerP
 
 BoardOp = Annotated[
     NoteAdd | NoteEdit | NoteColor | NoteMove | NotePin | NoteDelete | ColumnAdd | ColumnRename
-    | ColumnMove | ColumnRemove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster | NoteHide
-    | NoteRestore | BoardModeSet | BoardEditing | ClusterUndo | DecisionSet | DecisionUndo
-    | ControlOp,
+    | ColumnMove | ColumnRemove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster
+    | NoteHide | NoteRestore | BoardModeSet | BoardEditing | ClusterUndo | DecisionSet
+    | DecisionUndo | ControlOp,
     Field(discriminator="kind"),
 ]
 OPS: dict[str, type[Op]] = {

@@ -20,7 +20,8 @@ import orjson
 
 from . import board as rules
 from . import visibility
-from .board import Actor, BoardState, Entry, Note, Outcome, Spec
+from .board import Actor, Entry
+from .boardstate import BoardState, Note, Outcome, Spec, withheld
 from .connection import Connection, encode
 from .drags import BoardDrags
 from .protocol import (
@@ -415,7 +416,7 @@ class Room:
             # Only authors of withheld notes read something others do not: everyone else
             # shares one copy.
             self._withheld_authors = {n.author for n in self.state.notes.values()
-                                      if rules.withheld(self.state, n)}
+                                      if withheld(self.state, n)}
         key = participant if participant in self._withheld_authors else ""
         text = self._redacted.get(key)
         if text is not None:

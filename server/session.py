@@ -11,7 +11,7 @@ import time
 
 from pydantic import BaseModel, ConfigDict
 
-from .board import Spec
+from .boardstate import Spec
 from .templates import Catalog, InstrumentTemplate, Station
 
 # No 0/O, 1/I/L: codes are read aloud in a noisy room and typed on phones.

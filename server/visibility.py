@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .board import BoardState, Note, withheld
+from .boardstate import BoardState, Note, withheld
 from .protocol import OPS
 
 # Read from each op's declaration (protocol.Op):

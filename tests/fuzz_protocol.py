@@ -16,7 +16,8 @@ with atheris.instrument_imports():
     import orjson
 
     from server import protocol
-    from server.board import Actor, BoardState, Entry, apply, check
+    from server.board import Actor, Entry, apply, check
+    from server.boardstate import BoardState
     from server.protocol import Error, OpFrame
     from server.session import new_session
     from server.templates import catalog

@@ -509,7 +509,7 @@ async def test_R37_names_with_control_or_bidi_characters_are_refused(base: str) 
 
 
 def test_R37_every_export_escapes_the_join_code_and_the_report_keeps_its_own_policy() -> None:
-    from server.board import BoardState
+    from server.boardstate import BoardState
     from server.session import new_session as make
     from server.templates import catalog
 

@@ -9,7 +9,8 @@ import pytest
 
 from server import admit, roles
 from server.auth import Grant
-from server.board import Actor, BoardState, Entry, apply
+from server.board import Actor, Entry, apply
+from server.boardstate import BoardState
 from server.control import Control
 from server.protocol import BOARD_OP, OPS
 from server.session import new_session

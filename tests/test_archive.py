@@ -12,7 +12,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from server import archive, archivist, export
-from server.board import Actor, BoardState, Entry, apply, check
+from server.board import Actor, Entry, apply, check
+from server.boardstate import BoardState
 from server.protocol import BOARD_OP
 from server.session import SessionRecord, new_session
 from server.store import ArchiveExists, open_store

@@ -242,7 +242,8 @@ async def test_R24_export_during_concurrent_writes_is_the_state_at_one_seq(
 
 
 async def replay_until(store: Any, rec: SessionRecord, board: str, seq: int) -> dict[str, Any]:
-    from server.board import BoardState, Entry, apply
+    from server.board import Entry, apply
+    from server.boardstate import BoardState
 
     info = rec.board(board)
     assert info is not None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 import random
 
-from server.board import Actor, BoardState, Entry, apply, check
+from server.board import Actor, Entry, apply, check
+from server.boardstate import BoardState
 from server.protocol import BOARD_OP
 
 ZONES = ("relevantie", "toepasbaarheid", "tips")
@@ -120,7 +121,7 @@ def test_note_to_dict_is_every_field() -> None:
     """Note.to_dict is written out for speed; it must stay the same as dataclasses.asdict."""
     from dataclasses import asdict
 
-    from server.board import Note
+    from server.boardstate import Note
 
     note = Note("n", "tips", "t", "pink", 1.0, 2.0, "p", "A", "G", 2, 3, 4, 5.0, 6.0, "c", True)
     assert note.to_dict() == asdict(note)

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from server import suggest
-from server.board import Actor, BoardState, Entry, apply, check
+from server.board import Actor, Entry, apply, check
+from server.boardstate import BoardState
 from server.control import Control
 from server.protocol import BOARD_OP
 from server.session import SessionRecord, new_session

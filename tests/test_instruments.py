@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from wsharness import live_server, new_session, participant
 
-from server.board import Actor, BoardState, Entry, aggregates, apply, check
+from server.board import Actor, Entry, aggregates, apply, check
+from server.boardstate import BoardState
 from server.protocol import BOARD_OP
 from server.session import new_session as make_session
 from server.templates import catalog
@@ -162,7 +163,8 @@ async def test_anchors_and_scores_over_the_wire(base: str) -> None:
 
 
 def test_R17_a_matrix_column_can_be_removed_and_its_notes_stay_on_their_question() -> None:
-    from server.board import Actor, BoardState, Entry, apply, check
+    from server.board import Actor, Entry, apply, check
+    from server.boardstate import BoardState
     from server.protocol import BOARD_OP
     from server.session import new_session
     from server.templates import catalog

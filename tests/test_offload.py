@@ -23,7 +23,8 @@ import orjson
 import pytest
 
 from server import archive, archivist, jobs, offload, visibility
-from server.board import Actor, BoardState, Entry, apply
+from server.board import Actor, Entry, apply
+from server.boardstate import BoardState
 from server.connection import OUTBOX_BYTES, Connection
 from server.gcwatch import GcWatch
 from server.protocol import BOARD_OP

@@ -22,7 +22,8 @@ from wsharness import ahttp, live_server, new_session, participant
 
 from server import protocol, roles
 from server.auth import Signer
-from server.board import Actor, BoardState, Entry, apply, check
+from server.board import Actor, Entry, apply, check
+from server.boardstate import BoardState
 from server.config import Settings
 from server.protocol import Error, OpFrame
 from server.session import new_session as make_session

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from server import roles
-from server.board import Actor, BoardState, Entry, apply, check
+from server.board import Actor, Entry, apply, check
+from server.boardstate import BoardState
 from server.control import Control, round_robin
 from server.protocol import BOARD_OP, CONTROL_KINDS
 from server.session import new_session

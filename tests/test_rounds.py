@@ -20,7 +20,8 @@ from wsharness import Client, live_server, new_session, participant
 
 from server import admit
 from server.auth import Grant
-from server.board import Actor, BoardState
+from server.board import Actor
+from server.boardstate import BoardState
 from server.config import Settings
 from server.control import Control
 

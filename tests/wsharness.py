@@ -20,7 +20,8 @@ import uvicorn
 import websockets
 from serverproc import ORGANISERS, enrol, organiser_headers
 
-from server.board import Actor, BoardState, Entry, apply
+from server.board import Actor, Entry, apply
+from server.boardstate import BoardState
 from server.cli import uvicorn_config
 from server.config import Settings
 from server.protocol import BOARD_OP

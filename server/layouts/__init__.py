@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Protocol
 from ..protocol import BoardOp, ErrorCode
 
 if TYPE_CHECKING:
-    from ..board import Actor, BoardState, Entry
+    from ..board import Actor, Entry
+    from ..boardstate import BoardState
 
 Refusal = tuple[ErrorCode, str]
 

@@ -9,7 +9,8 @@ from ..protocol import BoardOp, FlagSet, PartnerName
 from . import Refusal
 
 if TYPE_CHECKING:
-    from ..board import Actor, BoardState, Entry
+    from ..board import Actor, Entry
+    from ..boardstate import BoardState
 
 
 class Achtje:

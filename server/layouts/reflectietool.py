@@ -10,7 +10,8 @@ from ..protocol import BoardOp, ReflectionAdd, ScoreSet
 from . import Refusal
 
 if TYPE_CHECKING:
-    from ..board import Actor, BoardState, Entry
+    from ..board import Actor, Entry
+    from ..boardstate import BoardState
 
 MAX_REFLECTIONS = 20
 
@@ -35,7 +36,7 @@ class Reflectietool:
         return None
 
     def apply(self, state: BoardState, entry: Entry, op: BoardOp) -> None:
-        from ..board import Score
+        from ..boardstate import Score
 
         if isinstance(op, ReflectionAdd):
             title = op.title or f"Reflectie {len(state.reflections) + 1}"

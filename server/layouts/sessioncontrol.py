@@ -10,7 +10,8 @@ from ..protocol import BoardOp
 from . import Refusal
 
 if TYPE_CHECKING:
-    from ..board import Actor, BoardState, Entry
+    from ..board import Actor, Entry
+    from ..boardstate import BoardState
 
 
 class SessionControl:
