@@ -26,6 +26,7 @@ from starlette.routing import Mount, Route
 from . import admit, gcwatch, offload, protocol, schema, suggest, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
+from .bus import open_bus
 from .config import Settings
 from .control import OWNER_PREFIX
 from .effects import Effects
@@ -95,7 +96,8 @@ class Server:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
         self.settings = settings
         self.store = store or open_store(settings.store_url)
-        self.registry = Registry(self.store)
+        self.bus = open_bus(settings.bus())
+        self.registry = Registry(self.store, self.bus)
         self.signer = Signer(settings.signing_key())
         self.catalog = templates.catalog()
         self.token_ttl = settings.token_days * 86400.0
@@ -260,6 +262,7 @@ class Server:
     @contextlib.asynccontextmanager
     async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
         await self.store.open()
+        await self.bus.open()
         self._warn_about_hosts()
         await self._first_run()
         retention = None
@@ -280,6 +283,7 @@ class Server:
                     await retention
             await self.effects.close()
             await self.registry.close()
+            await self.bus.close()
             await self.store.close()
             await asyncio.to_thread(offload.shutdown)
             log.info("garbage collection: %s", gcwatch.WATCH.summary())

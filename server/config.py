@@ -47,6 +47,9 @@ class Settings:
     secret_key: str = ""
     #: Origins allowed besides the server's own (R4), e.g. "https://sto.example.nl".
     allowed_origins: tuple[str, ...] = ()
+    #: Where the processes tell each other about presence and drags (R9, R23): ``local://``
+    #: for one process; empty means the store's Redis when the store is Redis.
+    bus_url: str = ""
     #: The address people use to reach the server, for join links and QR codes.
     public_url: str = ""
     #: Host names the server answers to (R38); links are only ever made from these. Empty: the
@@ -103,6 +106,7 @@ class Settings:
             host=e.get("HOST", cls.host),
             port=_int(e, "PORT", cls.port),
             store_url=e.get("STORE_URL", cls.store_url),
+            bus_url=e.get("BUS_URL", ""),
             secret_key=e.get("SECRET_KEY", ""),
             allowed_origins=_list(e, "ALLOWED_ORIGINS"),
             public_url=public_url,
@@ -133,6 +137,12 @@ class Settings:
             room_idle_s=_float(e, "ROOM_IDLE_S", cls.room_idle_s),
             round_grace_s=_float(e, "ROUND_GRACE_S", cls.round_grace_s),
         )
+
+    def bus(self) -> str:
+        """The bus's URL: BUS_URL, or the store's Redis, or one process alone."""
+        if self.bus_url:
+            return self.bus_url
+        return self.store_url if self.store_url.startswith(("redis:", "rediss:")) else "local://"
 
     def hosts(self) -> tuple[str, ...]:
         """The host names this server answers to (R38)."""

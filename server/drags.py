@@ -16,9 +16,9 @@ from typing import Any, Protocol
 
 import orjson
 
+from .bus import Bus, BusUnavailable
 from .connection import Connection, encode
 from .protocol import DragMoves
-from .store import Store, StoreUnavailable
 
 log = logging.getLogger("vierhoeken.drags")
 
@@ -108,9 +108,9 @@ class BoardDrags:
 class DragExchange:
     """Drags between the processes of a shared store (R9)."""
 
-    def __init__(self, store: Store, node: str,
+    def __init__(self, bus: Bus, node: str,
                  drags_of: Callable[[str], BoardDrags | None]) -> None:
-        self.store = store
+        self.bus = bus
         self.node = node
         self._drags_of = drags_of
         self._queue: deque[tuple[str, str]] = deque(maxlen=PUBLISH_QUEUE)
@@ -129,8 +129,8 @@ class DragExchange:
         while self._queue:
             board_id, data = self._queue.popleft()
             try:
-                await self.store.publish_drags(board_id, data)
-            except StoreUnavailable:
+                await self.bus.publish_drags(board_id, data)
+            except BusUnavailable:
                 self._queue.clear()
 
     def start(self) -> None:
@@ -141,7 +141,7 @@ class DragExchange:
         """Pass what other processes publish to the boards this process has."""
         while True:
             try:
-                async for board_id, data in self.store.drag_feed():
+                async for board_id, data in self.bus.drag_feed():
                     drags = self._drags_of(board_id)
                     if drags is None:
                         continue
@@ -152,8 +152,8 @@ class DragExchange:
                     if (isinstance(msg, dict) and msg.get("node") != self.node
                             and isinstance(msg.get("moves"), list)):
                         drags.remote(msg["moves"])
-                return  # the store closed
-            except StoreUnavailable:
+                return  # the bus closed
+            except BusUnavailable:
                 await asyncio.sleep(0.5)
 
     def tasks(self) -> Collection[asyncio.Task[None]]:

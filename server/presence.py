@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from .bus import BusUnavailable
 from .connection import Connection, encode
 from .protocol import Presence
-from .store import StoreUnavailable
 
 if TYPE_CHECKING:
     from .registry import Registry
@@ -82,7 +82,7 @@ class Tracker:
             await asyncio.sleep(PRESENCE_TICK_S)
             try:
                 await self.tick()
-            except StoreUnavailable:
+            except BusUnavailable:
                 pass
             except Exception:  # presence must never take the server down
                 log.exception("presence tick failed")
@@ -108,15 +108,15 @@ class Tracker:
 
     async def tick(self) -> None:
         people, watchers = self._local()
-        store, node = self.registry.store, self.registry.node
-        if store.shared:
+        bus, node = self.registry.bus, self.registry.node
+        if bus.shared:
             for sid, local in people.items():
-                await store.put_presence(sid, node, orjson.dumps(local).decode(),
+                await bus.put_presence(sid, node, orjson.dumps(local).decode(),
                                          PRESENCE_TTL_S)
         for sid, conns in watchers.items():
             everyone = list(people.get(sid, ()))
-            if store.shared:
-                for other, data in (await store.get_presence(sid)).items():
+            if bus.shared:
+                for other, data in (await bus.get_presence(sid)).items():
                     if other != node:
                         everyone.extend(orjson.loads(data))
             merged = merge(everyone)

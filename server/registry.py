@@ -15,6 +15,8 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from .bus import Bus
+from .bus.local import LocalBus
 from .connection import CLOSE_REMOVED, Connection, encode
 from .control import Control
 from .drags import BoardDrags, DragExchange
@@ -45,8 +47,9 @@ class _Cached:
 class Registry:
     """Every room and connection of this process."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, bus: Bus | None = None) -> None:
         self.store = store
+        self.bus: Bus = bus or LocalBus("local://")
         self.rooms: dict[str, Room] = {}
         self.connections: set[Connection] = set()
         self._loading: dict[str, asyncio.Task[Room]] = {}
@@ -55,7 +58,7 @@ class Registry:
         self._prober: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self.node = secrets.token_hex(4)
-        self.exchange = (DragExchange(store, self.node, self._drags_of) if store.shared
+        self.exchange = (DragExchange(self.bus, self.node, self._drags_of) if self.bus.shared
                          else None)
         self.presence = Tracker(self)
 

@@ -380,7 +380,6 @@ async def test_delete_session_removes_everything_of_it(store: Store) -> None:
         for b in boards:
             await store.append(b, drafts("a", "b", "c"))
             await store.put_snapshot(b, 2, "{}")
-        await store.put_presence(sid, "node1", "[]", 30)
 
     await fill("s1", "ONE111", ["s1.a", "s1.ctl"])
     await fill("s2", "TWO222", ["s2.a"])
@@ -390,7 +389,6 @@ async def test_delete_session_removes_everything_of_it(store: Store) -> None:
     assert await store.session_for_code("ONE111") is None
     assert await store.list_archives("s1") == []
     assert await store.get_archive("s1", "day") is None
-    assert await store.get_presence("s1") == {}
     assert await store.list_sessions() == ["s2"]
     for b in ("s1.a", "s1.ctl"):
         assert await store.head(b) == 0
@@ -469,14 +467,12 @@ async def test_redis_archive_and_delete_keys(
     await s.put_session("s1", "C0DE", "{}")
     await s.put_archive("s1", "a", "{}", "{}")
     await s.restore_board("s1.x", 3, "{}")
-    await s.put_presence("s1", "n1", "[]", 30)
     await s.put_session("s2", "KEEP", "{}")
     with redis.Redis(host="127.0.0.1", port=redis_server.port, decode_responses=True) as r:
         assert {k for k in r.keys("*") if "s1" in k or "C0DE" in k} == {
             "vh:session:s1", "vh:code:C0DE", "vh:session:{s1}:codes",
             "vh:session:{s1}:archives", "vh:session:{s1}:archive-meta",
             "vh:session:{s1}:archive-names", "vh:{s1.x}:meta", "vh:{s1.x}:snap",
-            "vh:presence:s1",
         }
         await s.delete_session("s1", ["s1.x"])
         assert set(r.keys("*")) == {

@@ -9,7 +9,7 @@ interprets an op, a session record or an archive.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 
@@ -86,8 +86,7 @@ class Store(ABC):
     async def delete_session(self, session_id: str, board_ids: Sequence[str]) -> None:
         """Delete a session and everything of it; idempotent.
 
-        Goes: the session record, its join code(s), all its archives and files, its presence,
-        and per
+        Goes: the session record, its join code(s), all its archives and files, and per
         board in ``board_ids`` the log, op ids, snapshot and epoch. A board used again later
         starts empty under a fresh epoch.
         """
@@ -194,31 +193,3 @@ class Store(ABC):
     async def delete_blobs(self, session_id: str, prefix: str) -> None:
         """Delete the session's files whose name starts with ``prefix`` ("" for all);
         ``delete_session`` deletes them all too."""
-
-    # --- presence (ephemeral, never logged) -------------------------------------------------
-
-    async def put_presence(  # noqa: B027 - optional hook
-        self, session_id: str, node: str, data: str, ttl_s: float
-    ) -> None:
-        """Publish this process's people of a session, valid for ``ttl_s`` (R23).
-
-        A single-process store keeps nothing: the hub already has its own people. Shared
-        stores override this so a facilitator on one process sees people on the others.
-        """
-
-    async def get_presence(self, session_id: str) -> dict[str, str]:
-        """Every live process's published people of a session, by process id."""
-        return {}
-
-    # --- drags (ephemeral, never logged) ----------------------------------------------------
-
-    async def publish_drags(self, board_id: str, data: str) -> None:  # noqa: B027
-        """Tell the other processes of a shared store where notes of a board are being dragged
-        (R9). A single-process store has nobody to tell."""
-
-    async def drag_feed(self) -> AsyncIterator[tuple[str, str]]:
-        """What the other processes publish with ``publish_drags``: (board id, data), until
-        the store closes. Raises ``StoreUnavailable`` when the feed breaks."""
-        return
-        yield  # an async generator that yields nothing
-

@@ -14,7 +14,6 @@ one slot::
     vh:session:{<id>}:archives        hash name -> data of the session's archives
     vh:session:{<id>}:archive-meta    hash name -> meta
     vh:session:{<id>}:archive-names   list of archive names, in the order they were put
-    vh:presence:<id>        hash node -> people (expires; see put_presence)
     vh:records:<kind>       hash key -> data: small durable records (organisers, …)
     vh:session:{<id>}:blobs           hash name -> bytes: the session's files
 
@@ -30,11 +29,9 @@ URL: ``redis://[:password@]host:port/db`` or ``rediss://…``.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import secrets
-import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -49,8 +46,6 @@ log = logging.getLogger("vierhoeken.store.redis")
 
 FORMAT_KEY = "vh:format"
 FORMAT = "1"
-# Pub/sub channel prefix of drag positions (R9): presence between processes, never stored.
-DRAG_CHANNEL = "vh:drag:"
 
 # One batch, in order: create the epoch if missing; refuse when the caller knew another epoch
 # (the log was lost: its seqs would be reused); then per draft a known op id answers its first
@@ -323,7 +318,7 @@ class RedisStore(Store):
             if not codes:  # stored before the codes set existed (or deleted already): look
                 codes = await self._codes_of(r, session_id)
             keys = [
-                f"vh:session:{session_id}", codes_key, f"vh:presence:{session_id}",
+                f"vh:session:{session_id}", codes_key,
                 *(self._skey(session_id, p) for p in ("archives", "archive-meta",
                                                        "archive-names", "blobs")),
                 *(self._key(b, p) for b in board_ids for p in ("log", "ops", "meta", "snap")),
@@ -544,56 +539,3 @@ class RedisStore(Store):
         with self._guard():
             raw = await r.hgetall(f"vh:records:{kind}")
         return sorted((str(_text(k)), str(_text(v))) for k, v in raw.items())
-
-    async def put_presence(self, session_id: str, node: str, data: str, ttl_s: float) -> None:
-        """One hash per session, a field per process; each value says until when it counts."""
-        r = self._r()
-        key = f"vh:presence:{session_id}"
-        value = json.dumps({"until": time.time() + ttl_s, "people": data})
-        with self._guard():
-            async with r.pipeline(transaction=False) as pipe:
-                pipe.hset(key, node, value)
-                pipe.expire(key, int(ttl_s * 4) + 1)
-                await pipe.execute()
-
-    async def get_presence(self, session_id: str) -> dict[str, str]:
-        r = self._r()
-        with self._guard():
-            raw = await r.hgetall(f"vh:presence:{session_id}")
-        now = time.time()
-        out: dict[str, str] = {}
-        for k, v in raw.items():
-            try:
-                item = json.loads(_text(v) or "")
-            except ValueError:
-                continue
-            if isinstance(item, dict) and float(item.get("until", 0)) >= now:
-                out[str(_text(k))] = str(item.get("people", "[]"))
-        return out
-
-    # --- drags --------------------------------------------------------------------------------
-
-    async def publish_drags(self, board_id: str, data: str) -> None:
-        r = self._r()
-        with self._guard():
-            await r.publish(f"{DRAG_CHANNEL}{board_id}", data)
-
-    async def drag_feed(self) -> AsyncIterator[tuple[str, str]]:
-        b = self._blocking
-        if b is None:
-            raise StoreUnavailable("the redis store is not open")
-        pubsub = b.pubsub(ignore_subscribe_messages=True)
-        try:
-            with self._guard():
-                await pubsub.psubscribe(f"{DRAG_CHANNEL}*")
-            while True:
-                with self._guard():
-                    msg = await pubsub.get_message(timeout=1.0)
-                if msg is None or msg.get("type") != "pmessage":
-                    continue
-                channel = _text(msg["channel"]) or ""
-                yield channel[len(DRAG_CHANNEL):], _text(msg["data"]) or ""
-        finally:
-            with contextlib.suppress(RedisError, OSError):
-                await pubsub.aclose()  # type: ignore[no-untyped-call]
-
