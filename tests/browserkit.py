@@ -7,11 +7,22 @@ them without imports); the helpers here are imported by name.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from serverproc import free_port, http_json, start_server, stop, wait_healthy
+from serverproc import (
+    ROOT,
+    free_port,
+    http_json,
+    organiser_headers,
+    start_server,
+    stop,
+    wait_healthy,
+)
 
 try:  # Playwright is a dev dependency; modules that need it skip without it.
     from playwright.sync_api import expect
@@ -46,10 +57,31 @@ class ServerHandle:
             stop(self.proc, sig)
             self.proc = None
 
-    def create_session(self, template: str) -> dict[str, Any]:
-        status, created = http_json("POST", f"{self.url}/api/sessions", {"template": template})
+    def create_session(self, template: str, title: str = "") -> dict[str, Any]:
+        status, created = http_json("POST", f"{self.url}/api/sessions",
+                                    {"template": template, "title": title},
+                                    headers=organiser_headers(self.url))
         assert status == 201, created
         return created
+
+    def organiser_link(self, name: str = "beheerder") -> str:
+        """A fresh one-time sign-in link (R31) for organiser ``name``, made by the command line
+        on this server's store (``vierhoeken organiser link NAME``), pointing at this server."""
+        out = subprocess.run([sys.executable, "-m", "server", "organiser", "link", name],
+                             cwd=ROOT, env={**os.environ, **self.env}, capture_output=True,
+                             text=True, timeout=60)
+        assert out.returncode == 0, out.stderr
+        printed = out.stdout.strip().splitlines()[-1]
+        assert "/o/" in printed, out.stdout
+        return f"{self.url}/o/{printed.rsplit('/o/', 1)[1]}"
+
+
+def sign_in(page: Any, server: ServerHandle, name: str = "beheerder") -> None:
+    """Sign a Playwright page in as organiser the way a person does: open a one-time link; the
+    page lands on "Mijn sessies" (the cookie then holds for the page's whole browser context)."""
+    page.goto(server.organiser_link(name))
+    expect(page.locator("#my-sessions")).to_be_visible()
+    assert page.url.rstrip("/") == server.url, page.url  # the secret left the address bar
 
 
 def open_page(browser: Any, problems: list[str], label: str,

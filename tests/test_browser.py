@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from browserkit import add_note, expect_state, note_with_text, open_page
-from serverproc import http_json, read_log
+from serverproc import read_log
 
 pytestmark = pytest.mark.browser
 
@@ -34,8 +34,7 @@ def wait_reconnected(page: Any) -> None:
 
 
 def test_two_pages_share_a_board_and_survive_restarts(server: Any, browser: Any) -> None:
-    status, created = http_json("POST", f"{server.url}/api/sessions", {"template": "vier-hoeken"})
-    assert status == 201, created
+    created = server.create_session("vier-hoeken")
     code = str(created["code"])
 
     problems: list[str] = []

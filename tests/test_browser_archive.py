@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import add_note, expect_state, open_page
+from browserkit import add_note, expect_state, open_page, sign_in
 from serverproc import http_json, read_log
 
 pytestmark = pytest.mark.browser
@@ -123,6 +123,7 @@ def test_R24_restore_as_new_session_and_delete_the_session(server: Any, browser:
     token = str(created["facilitator_token"])
     problems: list[str] = []
     fac = open_page(browser, problems, "facilitator", viewport={"width": 1400, "height": 1000})
+    sign_in(fac, server)  # R31: deleting is the organiser's who made the session (the cookie)
     open_overview(fac, server.url, token)
     write_on(fac, "achtje", "toepasbaarheid", "Bewaren voor later")
     panel = fac.locator("#archive-panel")
@@ -137,7 +138,8 @@ def test_R24_restore_as_new_session_and_delete_the_session(server: Any, browser:
     # The page is now the facilitator of a new session with the same notes.
     expect(fac.locator(".session-title")).to_have_text("Middag (uit de ochtend)")
     expect_state(fac, "open")
-    new_code = fac.locator("#join-code").inner_text()
+    new_code = str(fac.locator("#join-code").get_attribute("data-code"))  # shown as "ABCD EFGH"
+    expect(fac.locator("#join-code")).to_have_text(f"{new_code[:4]} {new_code[4:]}")
     assert new_code != created["code"]
     card = fac.locator('.ov-corner[data-corner="achtje"]')
     expect(card.locator(".ov-note-text")).to_have_text("Bewaren voor later")

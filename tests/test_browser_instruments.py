@@ -12,7 +12,7 @@ import re
 from typing import Any
 
 import pytest
-from browserkit import add_note, expect_state, open_page
+from browserkit import add_note, expect_state, open_page, sign_in
 from serverproc import read_log
 
 pytestmark = pytest.mark.browser
@@ -220,7 +220,7 @@ def test_reflectietool_scores_radar_and_reflections(server: Any, browser: Any) -
 def test_home_starts_one_instrument(server: Any, browser: Any) -> None:
     problems: list[str] = []
     page = open_page(browser, problems, "home")
-    page.goto(server.url)
+    sign_in(page, server)  # R31: starting a session is an organiser's ("Mijn sessies")
     select = page.locator("#instrument-select")
     expect(select.locator("option")).to_have_count(4)
     select.select_option("achtje")

@@ -171,3 +171,22 @@ def test_the_parser_reads_what_the_page_shows() -> None:
     assert msgs["nl"]["snapshotBanner"] == "Snapshot \u201c{name}\u201d"
     assert msgs["nl"]["colours"]["yellow"] == "geel"
     assert msgs["en"]["waitingNotes"] == "{n} notes waiting"
+
+
+# Any quoted literal in the code ("key", 'key', `key`), and the groups of keys the code builds
+# at run time from a literal prefix (`errorCodes.${code}`, also outside t(): known(`noop…`)).
+LITERAL = re.compile(r"([\"'`])([A-Za-z_][\w.]*)\1")
+PREFIX = re.compile(r"`([A-Za-z_][\w.]*\.)\$\{")
+
+
+def test_every_key_in_the_message_files_is_used() -> None:
+    """No dead messages: each key is asked for by the code (directly, through a ternary of
+    literals, or as part of a group the code builds a key from at run time)."""
+    code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(WEB.glob("*.js"))
+                     if p.name != "i18n.js")
+    literals = {m.group(2) for m in LITERAL.finditer(code)}
+    groups = tuple(sorted({m.group(1) for m in PREFIX.finditer(code)}))
+    assert "errorCodes." in groups and "noopReasons." in groups, groups
+    unused = sorted(k for k in leaves(messages()["nl"])
+                    if k not in literals and not k.startswith(groups))
+    assert unused == []

@@ -1,5 +1,6 @@
 // Reflectietool aggregates, recomputed on the client from the scores (same formula as the
-// server's server/board.py aggregates(): n, mean, population sd, distribution; 3 decimals).
+// server's server/board.py aggregates(): n, mean, population sd, distribution; 3 decimals;
+// tests/test_golden.py checks both give the same).
 
 export const PARTNERS = ["partner-a", "partner-b"];
 

@@ -1,10 +1,13 @@
 // The facilitator's archive (R24, docs/OPERATIONS.md): named snapshots of the whole session,
 // opening one read-only at its own address, comparing two (or one with now), restoring one as a
 // new session, exports (JSON, CSV, Markdown, HTML; anonymous or not; now or a snapshot), and
-// deleting the session. Everything goes over HTTP with the facilitator token as Bearer.
+// deleting the session. Everything goes over HTTP with the facilitator token as Bearer, except
+// deleting: that is the organiser's who made the session (R31), by their sign-in cookie.
 
 import { el } from "./html.js";
+import { request } from "./http.js";
 import { getLang, t } from "./i18n.js";
+import { cleanCode, downloadResponse, formatCode } from "./ui.js";
 
 export const EXPORT_FORMATS = [
   { id: "json", label: "JSON" }, { id: "csv", label: "CSV" },
@@ -21,25 +24,6 @@ export function formatTime(seconds) {
   return new Date(seconds * 1000).toLocaleString(getLang() === "en" ? "en-GB" : "nl-NL", {
     day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
   });
-}
-
-/** fetch with the facilitator token; throws an Error with the server's message. */
-export async function authFetch(token, path, { method = "GET", body, raw = false } = {}) {
-  const headers = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(path, {
-    method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (raw && res.ok) return res;
-  let data = {};
-  try { data = await res.json(); } catch { /* empty */ }
-  if (!res.ok) {
-    const err = new Error(data.message || `HTTP ${res.status}`);
-    err.status = res.status;
-    err.code = data.error;
-    throw err;
-  }
-  return data;
 }
 
 export class ArchivePanel {
@@ -114,18 +98,21 @@ export class ArchivePanel {
   buildDelete() {
     const code = el("input", {
       type: "text", id: "delete-confirm-code", autocomplete: "off", maxlength: "12",
-      "aria-label": t("deleteTypeCode", { code: this.session.code }),
     });
+    this.deleteCode = code;
     const confirmBtn = el("button", {
       type: "button", class: "ctl warn", id: "session-delete-confirm", text: t("deleteConfirm"), disabled: true,
       onclick: () => this.deleteSession(),
     });
+    this.deleteBtn = confirmBtn;
     code.addEventListener("input", () => {
-      confirmBtn.disabled = code.value.replace(/[^A-Za-z0-9]/g, "").toUpperCase() !== this.session.code;
+      confirmBtn.disabled = cleanCode(code.value) !== this.session.code;
     });
+    this.deleteLabel = el("label", { for: "delete-confirm-code" });
+    this.setCode(this.session.code);
     const box = el("div", { class: "delete-confirm", id: "delete-confirm", hidden: true },
       el("p", { class: "error", text: t("deleteWarning") }),
-      el("label", { for: "delete-confirm-code", text: t("deleteTypeCode", { code: this.session.code }) }),
+      this.deleteLabel,
       el("div", { class: "ctl-row" }, code, confirmBtn,
         el("button", {
           type: "button", class: "ctl", id: "session-delete-cancel", text: t("cancel"),
@@ -135,7 +122,18 @@ export class ArchivePanel {
       type: "button", class: "ctl warn", id: "session-delete", text: t("deleteSession"),
       onclick: () => { box.hidden = false; start.hidden = true; code.focus(); },
     });
-    return el("div", {}, start, box);
+    this.deleteStatus = el("p", { class: "error", id: "delete-status", role: "alert", hidden: true });
+    return el("div", {}, el("p", { class: "hint", id: "delete-who", text: t("deleteWho") }), start, box,
+      this.deleteStatus);
+  }
+
+  /** The join code to type (it changes when the begeleider asks for a new one, R33). */
+  setCode(code) {
+    this.session = { ...this.session, code };
+    const label = t("deleteTypeCode", { code: formatCode(code) });
+    this.deleteLabel.textContent = label;
+    this.deleteCode.setAttribute("aria-label", label);
+    this.deleteBtn.disabled = cleanCode(this.deleteCode.value) !== code;
   }
 
   say(message, error = false) {
@@ -156,7 +154,7 @@ export class ArchivePanel {
 
   async refresh() {
     try {
-      const data = await authFetch(this.token, `${this.base}/snapshots`);
+      const data = await request("GET", `${this.base}/snapshots`, { token: this.token });
       if (this.destroyed) return;
       this.snapshots = [...(data.snapshots || [])].sort((a, b) => (a.taken || 0) - (b.taken || 0));
       this.render();
@@ -222,7 +220,7 @@ export class ArchivePanel {
   async take() {
     const name = this.nameInput.value.trim() || t("snapshotDefault", { time: formatTime(Date.now() / 1000) });
     try {
-      const meta = await authFetch(this.token, `${this.base}/snapshots`, { method: "POST", body: { name } });
+      const meta = await request("POST", `${this.base}/snapshots`, { body: { name }, token: this.token });
       this.nameInput.value = "";
       this.say(t("snapshotTaken", { name: meta.name }));
       await this.refresh();
@@ -239,7 +237,7 @@ export class ArchivePanel {
     if (to) q.set("to", to);
     this.diffResult.replaceChildren(el("p", { class: "loading", text: t("connecting") }));
     try {
-      const data = await authFetch(this.token, `${this.base}/diff?${q}`);
+      const data = await request("GET", `${this.base}/diff?${q}`, { token: this.token });
       this.renderDiff(data.changes || {}, from, to);
     } catch (err) {
       this.diffResult.replaceChildren(el("p", { class: "error", role: "alert", text: t("archiveError", { message: err.message }) }));
@@ -282,17 +280,8 @@ export class ArchivePanel {
     if (this.exportAnon.checked) q.set("anonymous", "1");
     const qs = q.toString();
     try {
-      const res = await authFetch(this.token, `${this.base}/export.${fmt}${qs ? `?${qs}` : ""}`, { raw: true });
-      const blob = await res.blob();
-      const cd = res.headers.get("content-disposition") || "";
-      const m = cd.match(/filename="([^"]+)"/);
-      const name = m ? m[1] : `export.${fmt}`;
-      const href = URL.createObjectURL(blob);
-      const a = el("a", { href, download: name, hidden: true });
-      document.body.appendChild(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(href), 30_000);
+      const res = await request("GET", `${this.base}/export.${fmt}${qs ? `?${qs}` : ""}`, { raw: true, token: this.token });
+      const name = await downloadResponse(res, `export.${fmt}`);
       this.say(t("exportDone", { name }));
     } catch (err) {
       this.say(t("archiveError", { message: err.message }), true);
@@ -301,8 +290,8 @@ export class ArchivePanel {
 
   async restore(name, title) {
     try {
-      const created = await authFetch(this.token, `${this.base}/snapshots/${encodeURIComponent(name)}/restore`, {
-        method: "POST", body: { title },
+      const created = await request("POST", `${this.base}/snapshots/${encodeURIComponent(name)}/restore`, {
+        body: { title }, token: this.token,
       });
       this.onRestored(created);
     } catch (err) {
@@ -310,12 +299,25 @@ export class ArchivePanel {
     }
   }
 
+  /**
+   * R31: only the organiser who made the session deletes it, signed in on this browser (the
+   * cookie; a begeleider link is not enough, so no Bearer here).
+   */
   async deleteSession() {
     try {
-      await authFetch(this.token, this.base, { method: "DELETE" });
-      this.onDeleted();
+      await request("DELETE", this.base);
     } catch (err) {
-      this.say(t("archiveError", { message: err.message }), true);
+      if (!err.status) this.sayDelete(t("networkError"));
+      else if (err.status === 401) this.sayDelete(t("deleteNeedsOrganiser"));
+      else if (err.status === 403 || err.status === 404) this.sayDelete(t("deleteNotYours"));
+      else this.sayDelete(t("archiveError", { message: `HTTP ${err.status}` }));
+      return;
     }
+    this.onDeleted();
+  }
+
+  sayDelete(message) {
+    this.deleteStatus.textContent = message;
+    this.deleteStatus.hidden = !message;
   }
 }

@@ -5,6 +5,7 @@
 
 import { el } from "./html.js";
 import { t } from "./i18n.js";
+import { maxLength } from "./rules.js";
 
 /** The cluster a cluster id really stands for: merges followed; removed or unknown -> null. */
 export function resolveCluster(control, cid) {
@@ -57,7 +58,7 @@ export class ClusterBox {
     this.editable = editable;
     this.title = null;
     this.targetsKey = "";
-    this.titleEl = el("h3", { class: "cluster-title" });
+    this.titleEl = el("h3", { class: "cluster-title", dir: "auto" });
     this.countEl = el("span", { class: "cluster-count" });
     this.votesEl = el("span", { class: "cluster-votes", hidden: true });
     this.list = el("div", { class: "note-list cluster-notes" });
@@ -120,7 +121,7 @@ export class ClusterBox {
     if (this.renaming) return;
     this.renaming = true;
     const input = el("input", {
-      type: "text", class: "cluster-title-input", maxlength: "80", "aria-label": t("clusterName"),
+      type: "text", class: "cluster-title-input", maxlength: String(maxLength("cluster.add", "title")), "aria-label": t("clusterName"),
     });
     input.value = this.title || "";
     let done = false;
@@ -128,7 +129,7 @@ export class ClusterBox {
       if (done) return;
       done = true;
       this.renaming = false;
-      const value = input.value.trim().slice(0, 80);
+      const value = input.value.trim().slice(0, maxLength("cluster.rename", "title"));
       input.replaceWith(this.titleEl);
       if (save && value !== (this.title || "")) {
         this.titleEl.textContent = value || t("clusterUntitled");
@@ -149,7 +150,7 @@ export class ClusterBox {
 /** "+ Cluster" for one station: a small inline form that sends cluster.add. */
 export function newClusterControl({ store, controlId, station, stationTitle }) {
   const input = el("input", {
-    type: "text", class: "cluster-new-input", maxlength: "80",
+    type: "text", class: "cluster-new-input", maxlength: String(maxLength("cluster.add", "title")),
     placeholder: t("clusterNamePlaceholder"), "aria-label": t("clusterNewFor", { station: stationTitle }),
   });
   const form = el("form", { class: "cluster-new-form", hidden: true },
@@ -161,7 +162,7 @@ export function newClusterControl({ store, controlId, station, stationTitle }) {
     }));
   form.addEventListener("submit", (e) => {
     e.preventDefault();
-    const title = input.value.trim().slice(0, 80);
+    const title = input.value.trim().slice(0, maxLength("cluster.add", "title"));
     store.clusterOp(controlId, { kind: "cluster.add", cluster: store.ids.cluster(), station, title });
     input.value = "";
     form.hidden = true;

@@ -1,11 +1,8 @@
-// Escaping and DOM helpers. User text goes into the page ONLY via textContent (el/text below)
-// or through escapeHtml(); never through innerHTML with raw strings.
+// DOM helpers. What people typed goes into the page ONLY as text: textContent (el's `text`,
+// string children) and attribute values, never innerHTML (R30); inside other text it is
+// bidi-isolated (R37).
 
-const ESC = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;" };
-
-export function escapeHtml(value) {
-  return String(value ?? "").replace(/[&<>"'`]/g, (c) => ESC[c]);
-}
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 /**
  * el("div", {class: "x", dataset: {noteId: "n1"}, onclick: fn}, "text", childNode, ...)
@@ -38,5 +35,27 @@ function append(node, children) {
 
 export function clear(node) {
   while (node.firstChild) node.removeChild(node.firstChild);
+  return node;
+}
+
+/**
+ * Someone's text inside other text, isolated for the bidi algorithm (R37): a name in Arabic or
+ * Hebrew neither reorders the words around it nor takes their direction. `<bdi>` also finds
+ * the text's own direction.
+ */
+export function bdi(value, attrs = {}) {
+  return el("bdi", attrs, String(value ?? ""));
+}
+
+/** The same for plain strings (an option, a toast, a label): FSI … PDI around the text. */
+export function iso(value) {
+  return `\u2068${String(value ?? "")}\u2069`;
+}
+
+/** An SVG element (charts and figures), its attributes set one by one, its text as text. */
+export function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, String(v));
+  if (text !== undefined) node.textContent = text;
   return node;
 }

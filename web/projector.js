@@ -15,8 +15,9 @@ const CROWDED = 150;
 import { BoardView } from "./board.js";
 import { timerInfo } from "./clock.js";
 import { groupsAt } from "./control.js";
-import { clear, el } from "./html.js";
+import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import { formatCode } from "./ui.js";
 
 /** The first i in [lo, hi) for which `test(i)` holds (it holds for every i after it), or hi. */
 function firstTrue(lo, hi, test) {
@@ -67,7 +68,7 @@ export class ProjectorView {
           }),
           el("figcaption", {},
             el("span", { class: "projector-join", text: t("projectorJoin") }),
-            el("strong", { class: "projector-code", text: session.code }),
+            el("strong", { class: "projector-code", text: formatCode(session.code) }),
             el("span", { class: "projector-url", text: joinUrl.replace(/^https?:\/\//, "") })))),
       boardRoot);
     clear(root).append(this.el);
@@ -109,7 +110,7 @@ export class ProjectorView {
    * each station's notes in document order (one column top to bottom, or rows of equal height),
    * so the first of them is found by bisection too.
    *
-   * On a crowded board (CROWDED notes or more) the cards are in groups of 30 (board.js) and the
+   * On a crowded board (CROWDED notes or more) the cards are in groups of 30 (lists.js) and the
    * CSS skips laying out the groups off the screen (`content-visibility: auto`): such a group
    * counts at an estimated height until it has been drawn once. When one that matters here (on
    * the screen at the density chosen) has not been drawn yet, the fit runs again in the next
@@ -234,7 +235,7 @@ export class ProjectorView {
     const ctl = this.store.mirror(this.controlId).control;
     if (!ctl || this.destroyed) return;
     const groups = groupsAt(ctl, this.board.instrument);
-    this.plannedEl.textContent = groups.length ? t("plannedHere", { groups: groups.join(", ") }) : "";
+    this.plannedEl.textContent = groups.length ? t("plannedHere", { groups: groups.map(iso).join(", ") }) : "";
     this.plannedEl.hidden = !groups.length;
     this.tick();
   }

@@ -1,7 +1,8 @@
 // A radar (spider) chart in SVG, built with createElementNS only (no innerHTML, no inline style).
 // One polygon per series; each carries data-series and data-values (the values joined by ",").
 
-const NS = "http://www.w3.org/2000/svg";
+import { svg as svgEl } from "./html.js";
+
 const SIZE = 340;
 const C = SIZE / 2;
 const R = 110;
@@ -21,16 +22,6 @@ function wrap(text, width) {
   }
   if (line) lines.push(line);
   return lines;
-}
-
-function svgEl(tag, attrs = {}, text) {
-  const node = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    node.setAttribute(k, String(v));
-  }
-  if (text !== undefined) node.textContent = text;
-  return node;
 }
 
 function point(i, n, r) {

@@ -2,9 +2,10 @@
 // (R24): every corner board as it was, per station with its clusters, clearly marked as a
 // snapshot. Read over HTTP once; no websocket, nothing to edit.
 
-import { authFetch, formatTime } from "./archive.js";
+import { formatTime } from "./archive.js";
 import { effectiveCluster, liveClusters } from "./clusters.js";
-import { clear, el } from "./html.js";
+import { clear, el, iso } from "./html.js";
+import { request } from "./http.js";
 import { t } from "./i18n.js";
 import { colourMark } from "./ui.js";
 
@@ -43,7 +44,7 @@ export class SnapshotView {
   async load() {
     let doc;
     try {
-      doc = await authFetch(this.token, `/api/sessions/${encodeURIComponent(this.sid)}/snapshots/${encodeURIComponent(this.name)}`);
+      doc = await request("GET", `/api/sessions/${encodeURIComponent(this.sid)}/snapshots/${encodeURIComponent(this.name)}`, { token: this.token });
     } catch (err) {
       clear(this.root).append(el("div", { class: "panel", id: "snapshot-error" },
         el("p", { class: "error", role: "alert", text: err.status === 404 ? t("snapshotMissing", { name: this.name }) : t("archiveError", { message: err.message }) }),
@@ -74,10 +75,10 @@ export class SnapshotView {
       const dots = totals?.[`${board.id}/${n.id}`] || 0;
       return el("li", { class: `snap-note color-${n.color || "yellow"}${n.hidden ? " is-hidden" : ""}`, dataset: { noteId: n.id } },
         colourMark(n.color || "yellow"),
-        el("span", { class: "snap-note-text", text: n.text }),
+        el("span", { class: "snap-note-text", dir: "auto", text: n.text }),
         el("span", {
           class: "snap-note-meta",
-          text: [n.author_name, n.group, n.round ? t("roundShort", { n: n.round }) : "",
+          text: [n.author_name && iso(n.author_name), n.group && iso(n.group), n.round ? t("roundShort", { n: n.round }) : "",
             n.hidden ? t("hiddenFlag") : "", dots ? t("dotsTotal", { n: dots }) : ""].filter(Boolean).join(" · "),
         }));
     };
@@ -116,7 +117,7 @@ export class SnapshotView {
         el("span", { text: t("snapshotTakenAt", { time: formatTime(snap.taken) }) }),
         el("span", { class: "snapshot-readonly", text: t("snapshotReadOnly") }),
         el("a", { class: "ctl", id: "snapshot-back", href: `/#t=${this.token}`, text: t("snapshotBack") })),
-      el("h1", { class: "view-title", text: session.title || "" }),
+      el("h1", { class: "view-title", dir: "auto", text: session.title || "" }),
       el("div", { class: "snap-boards" }, sections)));
   }
 }

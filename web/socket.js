@@ -4,12 +4,15 @@
 // websocket "open" and silently holds its frames until the network is back) and no new one is
 // tried until it says "online" again (checked every CAP_MS too, in case that event never comes).
 
-export const PROTOCOL_VERSION = 1;
+import { PROTOCOL_VERSION } from "./ops.js";
+
 const BASE_MS = 300;
 const CAP_MS = 8000;
 const OFFLINE_AFTER = 5; // failed attempts before we call it "offline" (we keep trying)
 const PING_EVERY_MS = 15000;
 const PONG_TIMEOUT_MS = 10000;
+// Close codes after which trying again is pointless: 4003 = taken out of the session (R33).
+const FOR_GOOD = new Set([4003]);
 
 export class Socket {
   /**
@@ -18,12 +21,14 @@ export class Socket {
    * @param {(msg: object) => void} opts.onMessage  every server frame (welcome included)
    * @param {(state: "open"|"connecting"|"offline") => void} opts.onState
    * @param {(pong: {t: number, server_time: number}) => void} [opts.onPong]  clock samples (R22)
+   * @param {(code: number) => void} [opts.onGone]  the server closed for good (4003): no retry
    * @param {string} [opts.url]
    */
-  constructor({ hello, onMessage, onState, onPong, url }) {
+  constructor({ hello, onMessage, onState, onPong, onGone, url }) {
     this.helloInfo = hello;
     this.onMessage = onMessage;
     this.onPong = onPong;
+    this.onGone = onGone;
     this.onState = onState;
     this.url = url || `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`;
     this.ws = null;
@@ -112,11 +117,18 @@ export class Socket {
       }
       this.onMessage?.(msg);
     });
-    ws.addEventListener("close", () => {
+    ws.addEventListener("close", (ev) => {
       if (this.ws !== ws) return;
       this.ws = null;
       this.joined = false;
       this._stopHeartbeat();
+      if (FOR_GOOD.has(ev.code)) {
+        // Taken out of the session: this link will never be let in again. No reconnect loop.
+        this.close();
+        this._setState("offline");
+        this.onGone?.(ev.code);
+        return;
+      }
       this._scheduleReconnect();
     });
     ws.addEventListener("error", () => { /* a close event follows */ });

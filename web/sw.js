@@ -1,4 +1,4 @@
-// The service worker: keeps the app shell (the page, its modules, its stylesheet and the
+// The service worker: keeps the app shell (the page, its modules, its stylesheets and the
 // instrument templates) so a reload without network still opens the app, which then shows the
 // boards and the queued notes it kept in localStorage (offline.js). Network first, so a new
 // version is used as soon as it can be fetched; the cache only answers when the network does not
@@ -11,10 +11,15 @@ const CACHE = "vh-shell-v1";
 const NETWORK_WAIT_MS = 4000;
 // Every file of web/ the page loads (tests/test_browser_venue.py checks this list is complete).
 const SHELL = [
-  "/", "/styles.css", "/app.js", "/aggregate.js", "/archive.js", "/board.js", "/clock.js",
-  "/clusters.js", "/control.js", "/facilitator.js", "/html.js", "/i18n.js", "/instruments.js",
-  "/offline.js", "/projector.js", "/radar.js", "/snapshot.js", "/socket.js", "/state.js",
-  "/stations.js", "/ui.js", "/votes.js", "/api/templates",
+  "/", "/styles.css", "/board.css", "/overview.css", "/clusters.css", "/venue.css", "/access.css",
+  "/app.js", "/achtje.js", "/aggregate.js", "/archive.js", "/board.js", "/boardtools.js",
+  "/cards.js", "/chrome.js", "/clock.js", "/clusters.js", "/control.js", "/corner.js", "/drag.js",
+  "/editor.js", "/overview.js", "/home.js", "/html.js", "/http.js", "/i18n.js", "/ids.js",
+  "/layouts.js", "/links.js", "/lists.js", "/matrix.js", "/mirror.js", "/notemenu.js",
+  "/offline.js", "/ops.js", "/organiser.js", "/pages.js", "/people.js", "/plan.js",
+  "/praatplaat.js", "/projector.js", "/radar.js", "/reflectietool.js", "/landing.js", "/rules.js",
+  "/session.js", "/snapshot.js", "/socket.js", "/state.js", "/stationview.js", "/suggestions.js",
+  "/template.js", "/ui.js", "/votes.js", "/api/templates",
 ];
 const SHELL_PATHS = new Set(SHELL);
 

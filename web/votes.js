@@ -54,8 +54,8 @@ export class DotLedger {
 export function myDots(store, controlId, ledger, vote) {
   const me = store.participant;
   const mine = !vote.anonymous && vote.by ? { ...(vote.by[me] || {}) } : { ...ledger.get(vote.id) };
-  for (const p of store.mirror(controlId).pending.values()) {
-    if (p.ackSeq !== null || p.op.kind !== "vote.cast" || p.op.vote !== vote.id) continue;
+  for (const p of store.mirror(controlId).unanswered()) {
+    if (p.op.kind !== "vote.cast" || p.op.vote !== vote.id) continue;
     const key = `${p.op.board}/${p.op.note}`;
     mine[key] = (mine[key] || 0) + (p.op.delta ?? 1);
   }

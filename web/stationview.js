@@ -1,16 +1,16 @@
-// The facilitator's view of one station across the four corner boards: the notes of Relevantie
-// (or Toepasbaarheid, or Tips) of every corner side by side, and the session's clusters of that
-// station above them (R26: clusters are session-wide, so one cluster can hold notes of several
-// boards). Notes go into a cluster by dragging (pointer events) or by the menu on each note;
-// "Suggesties" asks the server for suggested clusters (R29) to accept, retitle or reject.
+// The facilitator's station view (not a board): one station across the four corner boards —
+// the notes of Relevantie (or Toepasbaarheid, or Tips) of every corner side by side, and the
+// session's clusters of that station above them (R26: clusters are session-wide, so one
+// cluster can hold notes of several boards). Notes go into a cluster by dragging (drag.js) or
+// by the menu on each note; "Suggesties" asks for suggested clusters (suggestions.js, R29).
 
 import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
-import { clear, el } from "./html.js";
+import { DragController } from "./drag.js";
+import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
-import { colourMark, followPointer } from "./ui.js";
+import { Suggestions } from "./suggestions.js";
+import { colourMark, COLORS } from "./ui.js";
 import { currentVote, totalOf, voteApplies, VoteAdmin } from "./votes.js";
-
-const DRAG_START_PX = 5;
 
 export class StationView {
   /**
@@ -41,8 +41,10 @@ export class StationView {
     this.stations = session.stations || [];
     this.station = this.stations.some((s) => s.id === station) ? station : this.stations[0]?.id;
     this.destroyed = false;
-    this.drag = null;
-    this.suggestions = null;
+    this.drags = new DragController({
+      locate: (d, x, y) => this.locate(d, x, y),
+      end: (d, commit) => this.dropped(d, commit),
+    });
     this.unsubs = [store.onChange((b) => {
       if (b === controlId || this.boards.some((x) => x.id === b)) this.update();
     })];
@@ -52,7 +54,8 @@ export class StationView {
 
   destroy() {
     this.destroyed = true;
-    this.cancelDrag();
+    if (this.suggest) this.suggest.gone = true;
+    this.drags.cancel();
     for (const u of this.unsubs) u();
   }
 
@@ -81,15 +84,20 @@ export class StationView {
         onclick: () => this.setStation(s.id),
       })));
     this.undoBtn = undoButton(this.store);
-    this.suggestBtn = el("button", {
-      type: "button", class: "ctl", id: "suggest-btn", text: t("suggestButton"), onclick: () => this.loadSuggestions(),
+    if (this.suggest) this.suggest.gone = true;
+    this.suggest = new Suggestions({
+      store: this.store, controlId: this.controlId, sessionId: this.session.id, token: this.token,
+      station: this.station, stationTitle: this.stationTitle(), notify: this.notify,
+      boardTitle: (id) => {
+        const b = this.boards.find((x) => x.id === id);
+        return b ? this.titleOf(b) : id;
+      },
     });
     this.voteAdmin = new VoteAdmin({
       store: this.store, controlId: this.controlId,
       scopes: [{ value: "station", label: t("voteScopeStation", { station: this.stationTitle() }), board: null, station: this.station }],
       covers: (v) => this.covers(v),
     });
-    this.suggestBox = el("section", { class: "panel suggestions", id: "suggestions", hidden: true, "aria-live": "polite" });
     this.clusterWrap = el("div", { class: "clusters station-clusters", id: "station-clusters", dataset: { station: this.station } });
     this.emptyClusters = el("p", { class: "ov-empty", text: t("clustersNone") });
     const cols = el("div", { class: "station-columns loose-drop", id: "station-columns" },
@@ -111,9 +119,9 @@ export class StationView {
         tabs),
       el("div", { class: "ctl-row station-tools" },
         newClusterControl({ store: this.store, controlId: this.controlId, station: this.station, stationTitle: this.stationTitle() }),
-        this.undoBtn, this.suggestBtn),
+        this.undoBtn, this.suggest.button),
       this.voteAdmin.el,
-      this.suggestBox,
+      this.suggest.box,
       el("h2", { class: "section-title", text: t("clustersOf", { station: this.stationTitle() }) }),
       this.clusterWrap, this.emptyClusters,
       el("h2", { class: "section-title", text: t("looseNotes") }),
@@ -122,9 +130,8 @@ export class StationView {
 
   setStation(id) {
     if (id === this.station) return;
-    this.cancelDrag();
+    this.drags.cancel();
     this.station = id;
-    this.suggestions = null;
     this.onStation(id);
     this.build();
     this.update();
@@ -185,12 +192,12 @@ export class StationView {
     const seen = new Set(all.map((x) => x.key));
     for (const [key, card] of this.cards) {
       if (!seen.has(key)) {
-        if (this.drag?.key === key) this.cancelDrag();
+        if (this.drags.active?.key === key) this.drags.cancel();
         card.remove();
         this.cards.delete(key);
       }
     }
-    this.renderSuggestions();
+    this.suggest.render();
   }
 
   place(list, items) {
@@ -202,7 +209,7 @@ export class StationView {
         this.cards.set(x.key, card);
       }
       this.fillCard(card, x.board, x.note);
-      if (this.drag?.key === x.key && this.drag.started) continue;
+      if (this.drags.active?.key === x.key && this.drags.active.started) continue;
       if (list.children[i] !== card) list.insertBefore(card, list.children[i] || null);
       i += 1;
     }
@@ -231,10 +238,12 @@ export class StationView {
         el("span", { class: "note-colour" }),
         el("span", { class: "note-meta" }),
         el("span", { class: "note-flag", hidden: true })),
-      el("p", { class: "note-text" }),
+      el("p", { class: "note-text", dir: "auto" }),
       el("div", { class: "vote-box", hidden: true }, el("span", { class: "vote-total" })),
       el("div", { class: "tool-row snote-tools" }, clusterSel, hide));
-    card.addEventListener("pointerdown", (e) => this.pointerDown(e, card));
+    card.addEventListener("pointerdown", (e) => {
+      this.drags.pointerDown(e, card, { key: `${card._board.id}/${card._note.id}`, target: undefined });
+    });
     return card;
   }
 
@@ -242,7 +251,7 @@ export class StationView {
     card._note = n;
     card._board = board;
     card.dataset.noteId = n.id;
-    for (const c of ["yellow", "pink", "blue", "green", "orange", "purple"]) {
+    for (const c of COLORS) {
       card.classList.toggle(`color-${c}`, c === (n.color || "yellow"));
     }
     const mark = card.querySelector(".note-colour");
@@ -251,7 +260,9 @@ export class StationView {
     card.classList.toggle("is-hidden", !!n.hidden);
     const text = card.querySelector(".note-text");
     if (text.textContent !== n.text) text.textContent = n.text;
-    const meta = [t("corner", { n: board.corner }), n.author_name, n.group].filter(Boolean).join(" · ");
+    // Names and groups isolated (FSI…PDI) within the line (R37).
+    const meta = [t("corner", { n: board.corner }), n.author_name && iso(n.author_name), n.group && iso(n.group)]
+      .filter(Boolean).join(" · ");
     const metaEl = card.querySelector(".note-meta");
     if (metaEl.textContent !== meta) metaEl.textContent = meta;
     const flag = card.querySelector(".note-flag");
@@ -285,177 +296,24 @@ export class StationView {
     this.store.clusterOp(boardId, { kind: "note.cluster", note: noteId, cluster });
   }
 
-  // --- dragging onto a cluster (pointer events) ----------------------------------------------
+  // --- dragging onto a cluster (drag.js) ----------------------------------------------------
 
-  pointerDown(e, card) {
-    if (e.button !== 0 || this.drag) return;
-    if (e.target.closest("button, select, input, textarea")) return;
-    if (e.pointerType !== "mouse" && !e.target.closest(".drag-handle")) return;
-    const rect = card.getBoundingClientRect();
-    this.drag = {
-      card, key: `${card._board.id}/${card._note.id}`, pointerId: e.pointerId, started: false,
-      startX: e.clientX, startY: e.clientY, offX: e.clientX - rect.left, offY: e.clientY - rect.top,
-      width: rect.width, height: rect.height, target: undefined, over: null,
-    };
-    this.drag.release = followPointer((ev) => this.pointerMove(ev), (ev, commit) => this.pointerUp(ev, commit));
-    if (e.pointerType !== "mouse") e.preventDefault();
-  }
-
-  pointerMove(e) {
-    const d = this.drag;
-    if (!d || e.pointerId !== d.pointerId) return;
-    if (!d.started) {
-      if (Math.hypot(e.clientX - d.startX, e.clientY - d.startY) < DRAG_START_PX) return;
-      d.started = true;
-      d.placeholder = el("div", { class: "note-placeholder" });
-      d.placeholder.style.height = `${d.height}px`;
-      d.card.replaceWith(d.placeholder);
-      d.card.classList.add("dragging");
-      d.card.style.width = `${d.width}px`;
-      document.body.appendChild(d.card);
-      document.body.classList.add("is-dragging");
-    }
-    e.preventDefault();
-    d.card.style.left = `${e.clientX - d.offX}px`;
-    d.card.style.top = `${e.clientY - d.offY}px`;
-    const under = document.elementFromPoint(e.clientX, e.clientY);
+  /** Over a cluster: into it; over the corners' columns: out of any; elsewhere: nothing. */
+  locate(d, x, y) {
+    const under = document.elementFromPoint(x, y);
     const cbox = under?.closest?.(".cluster[data-cluster]");
-    let over = null;
-    if (cbox && this.clusterWrap.contains(cbox)) { d.target = cbox.dataset.cluster; over = cbox; }
-    else if (under?.closest?.(".loose-drop")) { d.target = null; over = under.closest(".loose-drop"); }
-    else d.target = undefined;
-    if (d.over !== over) {
-      d.over?.classList.remove("drop-target");
-      over?.classList.add("drop-target");
-      d.over = over;
-    }
+    if (cbox && this.clusterWrap.contains(cbox)) { d.target = cbox.dataset.cluster; return cbox; }
+    const loose = under?.closest?.(".loose-drop");
+    if (loose) { d.target = null; return loose; }
+    d.target = undefined;
+    return null;
   }
 
-  pointerUp(e, commit) {
-    const d = this.drag;
-    if (!d || e.pointerId !== d.pointerId) return;
+  dropped(d, commit) {
     const { card, target, started } = d;
-    this.cancelDrag();
     if (!started || !commit || target === undefined) { this.update(); return; }
     const n = card._note;
     if (n && target !== effectiveCluster(this.control, n)) this.setCluster(card._board.id, n.id, target);
     else this.update();
-  }
-
-  cancelDrag() {
-    const d = this.drag;
-    if (!d) return;
-    this.drag = null;
-    d.over?.classList.remove("drop-target");
-    d.release?.();
-    if (d.started) {
-      d.card.classList.remove("dragging");
-      d.card.style.left = "";
-      d.card.style.top = "";
-      d.card.style.width = "";
-      if (d.placeholder?.parentNode) d.placeholder.replaceWith(d.card);
-      else d.card.remove();
-      document.body.classList.remove("is-dragging");
-    }
-  }
-
-  // --- suggested clusters (R29) --------------------------------------------------------------
-
-  async loadSuggestions() {
-    const station = this.station;
-    this.suggestBtn.disabled = true;
-    this.suggestions = { loading: true, list: [] };
-    this.renderSuggestions(true);
-    try {
-      const res = await fetch(`/api/sessions/${encodeURIComponent(this.session.id)}/suggest?station=${encodeURIComponent(station)}`, {
-        headers: { authorization: `Bearer ${this.token}` }, credentials: "same-origin",
-      });
-      const data = await res.json().catch(() => ({}));
-      if (!res.ok) throw new Error(data.message || `HTTP ${res.status}`);
-      if (this.destroyed || station !== this.station) return;
-      this.suggestions = {
-        list: (data.clusters || []).map((c, i) => ({ key: `s${i}`, title: c.title || "", notes: c.notes || [], editing: false })),
-      };
-    } catch (err) {
-      if (this.destroyed || station !== this.station) return;
-      this.suggestions = { error: err.message || String(err), list: [] };
-    } finally {
-      this.suggestBtn.disabled = false;
-    }
-    this.renderSuggestions(true);
-  }
-
-  renderSuggestions(force = false) {
-    const box = this.suggestBox;
-    const s = this.suggestions;
-    if (!s) { box.hidden = true; return; }
-    if (!force) return; // notes changing do not redraw the list: it is the server's answer
-    box.hidden = false;
-    const head = el("div", { class: "suggest-head" },
-      el("h2", { text: t("suggestTitle", { station: this.stationTitle() }) }),
-      el("button", {
-        type: "button", class: "ctl small", id: "suggest-close", text: t("close"),
-        onclick: () => { this.suggestions = null; this.renderSuggestions(true); },
-      }));
-    if (s.loading) { box.replaceChildren(head, el("p", { class: "loading", text: t("suggestLoading") })); return; }
-    if (s.error) { box.replaceChildren(head, el("p", { class: "error", role: "alert", text: t("errorGeneric", { message: s.error }) })); return; }
-    if (!s.list.length) { box.replaceChildren(head, el("p", { class: "ov-empty", id: "suggest-none", text: t("suggestNone") })); return; }
-    const boardTitle = (id) => {
-      const b = this.boards.find((x) => x.id === id);
-      return b ? this.titleOf(b) : id;
-    };
-    box.replaceChildren(head, el("ol", { class: "suggest-list" }, s.list.map((sg) => {
-      const input = el("input", {
-        type: "text", class: "suggestion-title-input", maxlength: "80", "aria-label": t("clusterName"), hidden: !sg.editing,
-      });
-      input.value = sg.title;
-      input.addEventListener("input", () => { sg.title = input.value; });
-      input.addEventListener("keydown", (e) => {
-        if (e.key === "Enter") { e.preventDefault(); this.accept(sg); }
-      });
-      const title = el("h3", { class: "suggestion-title", text: sg.title || t("clusterUntitled"), hidden: sg.editing });
-      return el("li", { class: "suggestion", dataset: { suggestion: sg.key } },
-        title, input,
-        el("ul", { class: "suggestion-notes" }, sg.notes.map((n) => el("li", { dataset: { board: n.board, note: n.note } },
-          el("span", { class: "suggestion-note-text", text: n.text }),
-          el("span", { class: "suggestion-note-board", text: boardTitle(n.board) })))),
-        el("div", { class: "ctl-row" },
-          el("button", { type: "button", class: "ctl small primary suggest-accept", text: t("suggestAccept"), onclick: () => this.accept(sg) }),
-          el("button", {
-            type: "button", class: "ctl small suggest-edit", text: t("suggestEdit"),
-            onclick: () => {
-              sg.editing = true;
-              title.hidden = true;
-              input.hidden = false;
-              input.focus();
-              input.select();
-            },
-          }),
-          el("button", { type: "button", class: "ctl small suggest-reject", text: t("suggestReject"), onclick: () => this.reject(sg) })));
-    })));
-  }
-
-  reject(sg) {
-    this.suggestions.list = this.suggestions.list.filter((x) => x !== sg);
-    this.renderSuggestions(true);
-  }
-
-  /** A new cluster with the suggested (or edited) title, then each note into it. */
-  async accept(sg) {
-    if (sg.busy) return;
-    sg.busy = true;
-    const cluster = this.store.ids.cluster();
-    try {
-      // The server checks note.cluster against the control board: the cluster must be stored first.
-      await this.store.clusterOp(this.controlId, {
-        kind: "cluster.add", cluster, station: this.station, title: sg.title.trim().slice(0, 80),
-      });
-      const moves = sg.notes.map((n) => this.store.clusterOp(n.board, { kind: "note.cluster", note: n.note, cluster }));
-      this.reject(sg);
-      await Promise.allSettled(moves);
-    } catch (err) {
-      sg.busy = false;
-      this.notify(t("opRejected", { message: err?.message || String(err) }));
-    }
   }
 }
