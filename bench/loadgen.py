@@ -251,7 +251,8 @@ class VhClient(Client):
         t1 = time.monotonic()
         self.welcome = loop.create_future()
         self.conn.send_text(orjson.dumps({"type": "hello", "v": 1, "token": self.token,
-                                          "name": f"bench {self.idx}"}))
+                                          "name": f"bench {self.idx}",
+                                          "batch": bool(self.run.cfg.get("batch", True))}))
         await asyncio.wait_for(self.welcome, 30)
         t2 = time.monotonic()
         for b in self.boards:
@@ -270,6 +271,13 @@ class VhClient(Client):
         hit = CACHE.get(payload)
         if hit is None:
             hit = self.parse(payload)
+        if hit[0] == "b":  # R54: a batch is its frames, in order
+            for one in hit[1]:
+                self.on_hit(one, payload, now)
+        else:
+            self.on_hit(hit, payload, now)
+
+    def on_hit(self, hit: tuple[Any, ...], payload: bytes, now: float) -> None:
         kind = hit[0]
         if kind == "e":
             self.on_event(hit, now)
@@ -279,9 +287,35 @@ class VhClient(Client):
             self.on_other(hit[1], payload)
 
     def parse(self, payload: bytes) -> tuple[Any, ...]:
-        """A frame as the receivers need it; events and drags are the same bytes for every
-        subscriber (R14), so they are parsed once and the result shared by all receivers."""
+        """A frame as the receivers need it; events, drags and batches of them are the same
+        bytes for every subscriber (R14, R54), so they are parsed once and the result shared
+        by all receivers."""
         f = orjson.loads(payload)
+        if f["type"] == "batch":
+            hit: tuple[Any, ...] = ("b", [self.parse_one(one) for one in f["frames"]])
+            if any(one[0] == "o" for one in hit[1]):
+                return hit  # acks, states: one receiver's own, never shared
+        else:
+            hit = self.parse_frame(f)
+            if hit[0] == "o":
+                return hit
+        cache(payload, hit)
+        return hit
+
+    def parse_one(self, f: dict[str, Any]) -> tuple[Any, ...]:
+        """A frame inside a batch. A drag frame is looked up by its own bytes (the server's,
+        re-encoded the same way): another receiver may have had it alone, and parsing it twice
+        would count its position as going back."""
+        if f["type"] != "drag":
+            return self.parse_frame(f)
+        key = orjson.dumps(f)
+        hit = CACHE.get(key)
+        if hit is None:
+            hit = self.parse_frame(f)
+            cache(key, hit)
+        return hit
+
+    def parse_frame(self, f: dict[str, Any]) -> tuple[Any, ...]:
         t = f["type"]
         phases = self.run.phases
         hit: tuple[Any, ...]
@@ -316,7 +350,6 @@ class VhClient(Client):
             hit = ("d", f["board"], FRAME_ID, ph, moves)
         else:
             return ("o", f)
-        cache(payload, hit)
         return hit
 
     def on_other(self, f: dict[str, Any], payload: bytes) -> None:

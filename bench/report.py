@@ -271,8 +271,7 @@ def heavy_targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     for row in heavy["requests"]:
         if "voters" in row["request"]:
             continue
-        key = row["request"].split(",")[0] if row["request"].startswith("export") else \
-            row["request"]
+        key = row["request"].split(", ")[0]
         groups.setdefault(key, []).append(row)
     for key, rows in groups.items():
         worst = max(r["stall_ms"] for r in rows)
@@ -296,13 +295,18 @@ def heavy_md(results: dict[str, Any]) -> str:
     if not heavy:
         return "Not measured in this run."
     rows = [[r["request"], f(r["seconds"] * 1000, 0), f(r["stall_ms"]),
-             str(r["stalls_over_20ms"]), f(r["gc_longest_ms"])] for r in heavy["requests"]]
+             f(r.get("late_ms")), str(r["stalls_over_20ms"]), f(r["gc_longest_ms"])]
+            for r in heavy["requests"]]
     v = heavy.get("votes") or {}
     lines = [
-        table(["request", "took ms", "longest event-loop stall ms", "stalls > 20 ms",
+        table(["request", "took ms", "longest event-loop stall ms (server working)",
+               "longest overshoot ms (incl. waiting for a CPU)", "stalls > 20 ms",
                "longest GC pause ms"], rows),
         "",
-        f"Longest garbage-collection pause in the whole run: {f(heavy.get('gc_longest_ms'))} ms.",
+        f"Longest garbage-collection pause in the whole run: {f(heavy.get('gc_longest_ms'))} ms"
+        + (" (" + "; ".join(f"generation {g['generation']}: {f(g['ms'])} ms, {g['when']}"
+                            for g in heavy.get("gc_top", [])[:3]) + ")."
+           if heavy.get("gc_top") else "."),
     ]
     if v:
         lines += ["", f"With {v['voters']} voters (each following the control board, a dot "

@@ -28,6 +28,7 @@ from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
 from .bus import open_bus
 from .config import Settings
+from .connection import Connection
 from .control import OWNER_PREFIX
 from .effects import Effects
 from .gateway import Gateway
@@ -248,11 +249,20 @@ class Server:
         allowed = self.settings.hosts()
         return "*" in allowed or name in allowed or name.strip("[]") in allowed
 
-    def opened(self, conn: Any) -> None:
+    # --- the wire's interface (wire.Messages) ----------------------------------------------------
+
+    @property
+    def hello_timeout_s(self) -> float:
+        return self.settings.hello_timeout_s
+
+    def opened(self, conn: Connection) -> None:
         self.gateway.opened(conn)
 
-    def receive(self, conn: Any, data: str) -> Awaitable[None] | None:
+    def receive(self, conn: Connection, data: str) -> Awaitable[None] | None:
         return self.gateway.receive(conn, data)
+
+    def closed(self, conn: Connection) -> None:
+        self.gateway.closed(conn)
 
     def keep(self, task: asyncio.Task[Any]) -> None:
         self.effects.keep(task)

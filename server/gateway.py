@@ -197,6 +197,7 @@ class Gateway:
         if ctl is not None:
             group = ctl.group_of(grant.participant) or group
         conn.grant = grant
+        conn.batched = frame.batch
         conn.actor = Actor(participant=grant.participant, name=frame.name, group=group,
                            role=grant.role)
         conn.send(encode(Welcome(

@@ -582,6 +582,8 @@ class Hello(Frame):
     token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
     name: Name = ""
     group: Name = ""
+    # R54: the client reads ``batch`` frames.
+    batch: bool = False
 
 
 class Subscribe(Frame):
@@ -774,10 +776,21 @@ class Presence(Frame):
     people: list[dict[str, Any]]
 
 
-ServerFrame = Annotated[
+OneFrame = Annotated[
     Error | Welcome | Ack | Event | State | Replay | DragMoves | Pong | Status | Presence,
     Field(discriminator="type"),
 ]
+
+
+class Batch(Frame):
+    """R54: several frames of one tick in one websocket message, for a client that said
+    ``batch`` in its hello; read as if they had come one by one, in this order."""
+
+    type: Literal["batch"] = "batch"
+    frames: list[OneFrame]
+
+
+ServerFrame = Annotated[OneFrame | Batch, Field(discriminator="type")]
 SERVER_FRAME: TypeAdapter[Any] = TypeAdapter(ServerFrame)
 
 

@@ -18,7 +18,12 @@ waits in TCP. A peer that keeps its frame budget spent is closed (1008).
 
 HTTP requests never come here: uvicorn hands a connection to this class only when it asks to
 upgrade (``guard.GuardedHttp`` hands over its place in the connection count with it). Plain
-HTTP stays with Starlette, and so does everything the messages mean (``Server.receive``).
+HTTP stays with Starlette, and so does everything the messages mean: the wire knows the server
+only through ``Messages`` (opened, receive, closed, and the few settings it reads).
+
+This module is longer than the others because it is one concept with many edges — the
+handshake, budgeted reading, writing and closing, keepalive — that share one connection's
+state; split, each part would reach into the others' fields.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ import struct
 import time
 from collections import deque
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import Any, ClassVar, Protocol, cast
 
 import orjson
 from websockets.frames import Frame, Opcode
@@ -58,9 +63,6 @@ from .ratelimit import (
     Strain,
     TokenBucket,
 )
-
-if TYPE_CHECKING:
-    from .app import Server
 
 log = logging.getLogger("vierhoeken.wire")
 
@@ -87,6 +89,35 @@ MIN_PAUSE_S = 0.01
 _TCP_GONE = (7, 8)
 
 _RATE_LIMITED = encode(Error(code="rate_limited", message="te veel berichten; even rustig aan"))
+
+
+class Messages(Protocol):
+    """All the wire asks of the server (``app.Server``; tests may bring their own)."""
+
+    @property
+    def hello_timeout_s(self) -> float:
+        """R42: how long a websocket may take to say hello."""
+        ...
+
+    def origin_allowed(self, origin: str | None, host: str) -> bool:
+        """R4, R38: whether a browser of this origin may open a websocket here."""
+        ...
+
+    def opened(self, conn: Connection) -> None:
+        """A websocket completed its handshake."""
+        ...
+
+    def receive(self, conn: Connection, data: str) -> Awaitable[None] | None:
+        """One message; the work to await, or None when it is done."""
+        ...
+
+    def closed(self, conn: Connection) -> None:
+        """The websocket is gone; nothing more is written to it."""
+        ...
+
+    def keep(self, task: asyncio.Task[Any]) -> None:
+        """Hold a background task until it ends."""
+        ...
 
 
 class Hold(enum.IntFlag):
@@ -156,7 +187,7 @@ _duplicated = Tally("websocket handshakes refused (400): duplicated header")
 class Wire(asyncio.Protocol):
     """One websocket connection (uvicorn's ``ws`` protocol class; see ``bind``)."""
 
-    server: ClassVar[Server]
+    server: ClassVar[Messages]
     live: ClassVar[set[Wire]]
     keepalive: ClassVar[asyncio.Task[None] | None]
     ping_interval: ClassVar[float | None]
@@ -253,7 +284,7 @@ class Wire(asyncio.Protocol):
         if conn is not None:
             if conn.cut_reason is None:
                 conn.cut_reason = "gone"  # nothing more is written to it
-            self.server.registry.drop(conn)
+            self.server.closed(conn)
         if self.worker is not None:
             self.worker.cancel()
         self.inbox = None
@@ -466,14 +497,14 @@ class Wire(asyncio.Protocol):
         self._start_keepalive()
         # R42: a websocket that does not say hello in time only holds a place.
         self.hello_timer = asyncio.get_running_loop().call_later(
-            self.server.settings.hello_timeout_s, self._hello_late)
+            self.server.hello_timeout_s, self._hello_late)
         self.server.opened(self.conn)
 
     def _hello_late(self) -> None:
         self.hello_timer = None
         if self.conn is None or self.conn.grant is not None:
             return
-        _silent(f"after {self.server.settings.hello_timeout_s:g} s")
+        _silent(f"after {self.server.hello_timeout_s:g} s")
         self._refuse(1008, "hello expected")
 
     def _granted(self) -> None:
@@ -640,6 +671,8 @@ class Wire(asyncio.Protocol):
 
     def close(self, code: int, reason: str = "") -> None:
         if self.ws.state is State.OPEN:
+            if self.conn is not None:
+                self.conn.flush()  # R54: what the tick held goes before the close
             self.ws.send_close(code, reason)
             self._flush()
 
@@ -719,7 +752,7 @@ async def _keepalive(cls: type[Wire]) -> None:
             wire.ping()
 
 
-def bind(server: Server, ping_interval: float | None, echo: bool = False,
+def bind(server: Messages, ping_interval: float | None, echo: bool = False,
          gate: Gate | None = None) -> type[Wire]:
     """The protocol class uvicorn builds for each websocket upgrade, bound to one server (and
     to the gate that counts connections, R42)."""

@@ -36,10 +36,13 @@ from wsharness import new_session as harness_session
 from server import suggest
 from server.config import Settings
 from server.gateway import OPS_PER_PARTICIPANT_BURST, OPS_PER_PARTICIPANT_S
+from server.room import SNAPSHOT_EVERY, SNAPSHOT_PER_NOTES
 
 pytestmark = [pytest.mark.reliability, pytest.mark.slow]
 
 MIB = 1024 * 1024
+# The server's work without the disk's: what R44 is about (see the tests that use it).
+MEMORY_STORE = {"STORE_URL": "memory://"}
 
 
 # --- helpers --------------------------------------------------------------------------------------
@@ -144,9 +147,19 @@ class Senders:
         return self
 
     async def _read(self, raw: RawWs) -> None:
-        with contextlib.suppress(asyncio.IncompleteReadError, OSError, TimeoutError):
+        # Read straight from the stream (no task per frame, as RawWs.frame makes): 40 voters
+        # following the control board get 1,600 frames a second, and a slow reader would
+        # time itself, not the server.
+        reader = raw.reader
+        with contextlib.suppress(asyncio.IncompleteReadError, OSError):
             while True:
-                opcode, data = await raw.frame(3600)
+                b0, b1 = await reader.readexactly(2)
+                n = b1 & 0x7F
+                if n == 126:
+                    n = int.from_bytes(await reader.readexactly(2), "big")
+                elif n == 127:
+                    n = int.from_bytes(await reader.readexactly(8), "big")
+                opcode, data = b0 & 0x0F, await reader.readexactly(n)
                 if opcode == 0x8:
                     self.counts["closed"] += 1
                     return
@@ -160,12 +173,16 @@ class Senders:
                     self.counts["rate_limited"] += b'"rate_limited"' in data
 
     async def run(self, seconds: float, start_k: int = 0) -> int:
-        """Send for ``seconds``; answers how many ops each connection sent."""
+        """Send for ``seconds``; answers how many ops each connection sent. The connections
+        take turns within each interval, as people do, not all in the same millisecond."""
         k, t0 = start_k, time.monotonic()
         loop = asyncio.get_running_loop()
+        n = len(self.conns)
         while time.monotonic() - t0 < seconds:
-            due = loop.time() + 1 / self.rate_each
+            begin = loop.time()
+            due = begin + 1 / self.rate_each
             for i, raw in enumerate(self.conns):
+                await asyncio.sleep(max(0.0, begin + i / n / self.rate_each - loop.time()))
                 oid = f"s{i}.{k}.{time.monotonic_ns()}"
                 frame = {"type": "op", "id": oid, "board": self.boards[i % len(self.boards)],
                          "op": self.ops(k, i)}
@@ -216,6 +233,11 @@ async def test_R44_suggestions_on_2000_notes_beside_a_workshop_stall_nobody(
         url = f"{w.base}/api/sessions/{sid}/suggest?station=tips"
         answers: list[dict[str, Any]] = []
         seconds: list[float] = []
+        # Once before the runs: the session's boards are loaded (their memory taken) and the
+        # worker started, so the runs measure answering, not the first load.
+        status, _ = await asyncio.to_thread(
+            http, "GET", url, None, {"authorization": f"Bearer {fac}"})
+        assert status == 200
 
         async def attack(stop: asyncio.Event) -> None:
             while not stop.is_set():
@@ -242,8 +264,13 @@ async def test_R44_suggestions_on_2000_notes_beside_a_workshop_stall_nobody(
 async def test_R44_a_30_mib_import_beside_a_workshop_stalls_nobody(
         tmp_path: Path, figure: Any) -> None:
     """Before: one 30 MiB import stalled the event loop up to 441 ms (and its dicts made the
-    collector pause 130-160 ms). Now it is parsed and checked in a worker process."""
-    async with beside_workshop(tmp_path) as w:
+    collector pause 130-160 ms). Now it is parsed and checked in a worker process.
+
+    The store is the in-memory one: with SQLite the import's boards (7.7 MB each) are written
+    by the store's one writer, and every op's commit waits behind each of them (20-40 ms
+    here, most of it SQLite's automatic checkpoint after a big commit) — the store's cost,
+    not the event loop's, and measured apart (docs/PERFORMANCE.md)."""
+    async with beside_workshop(tmp_path, env=MEMORY_STORE) as w:
         workers_counted(w)
         doc = await template_document(w.base)
         raw = big_document(doc, [6500] * 4, lambda i: f"{i} " + "x" * 950)
@@ -272,38 +299,71 @@ async def test_R44_a_30_mib_import_beside_a_workshop_stalls_nobody(
 async def test_R44_snapshots_of_a_10000_note_board_beside_a_workshop_stall_nobody(
         tmp_path: Path, figure: Any) -> None:
     """Before: the snapshot written every 500 ops took 26 ms on the event loop at 10,000 notes.
-    Twenty people edit their notes on a 10,000-note board (200 ops/s: a snapshot every
-    2.5 s); only the notes that changed are encoded again."""
-    async with beside_workshop(tmp_path, run_s=3.0) as w:
+    Twenty people edit their notes, 200 ops/s in all (a snapshot of a 10,000-note board comes
+    round every 1,250 ops): in the runs with the attack on a 10,000-note board, in the runs
+    without on a nearly empty board of the same session — the same load, so the pairs differ
+    only in what a big board and its snapshots cost. The store is the in-memory one, as for
+    the import: a SQLite store's one writer takes a 3.5 MB snapshot's write and checkpoint."""
+    async with beside_workshop(tmp_path, env=MEMORY_STORE, run_s=3.0) as w:
         doc = await template_document(w.base)
         # 9,980 notes, and each of the twenty adds one of their own (the board holds 10,000)
         made = await imported(w.base, big_document(doc, [9_980], lambda i: f"idee {i} " * 8))
-        board = made["session"]["boards"][0]["id"]
+        big, small = (b["id"] for b in made["session"]["boards"][:2])
         people = await tokens(w.base, made["code"], 20)
-        senders = await Senders(w.base, people, [board],
-                                lambda k, i: ({"kind": "note.add", "note": f"a{i}",
-                                               "zone": "tips", "text": "start"} if k == 0 else
-                                              {"kind": "note.edit", "note": f"a{i}",
-                                               "text": f"nu {k}"}),
-                                OPS_PER_PARTICIPANT_S).open()
-        # The board is loaded (and its memory taken) before the runs: what is measured is
-        # the snapshots, not the first load.
+        added: set[tuple[str, int]] = set()
+
+        def ops(k: int, i: int) -> dict[str, Any]:
+            board = senders.boards[0]
+            if (board, i) not in added:
+                added.add((board, i))
+                return {"kind": "note.add", "note": f"a{i}", "zone": "tips", "text": "start"}
+            return {"kind": "note.edit", "note": f"a{i}", "text": f"nu {k}"}
+
+        senders = await Senders(w.base, people, [big], ops, OPS_PER_PARTICIPANT_S).open()
+        # Both boards are loaded (and their memory taken) before the runs, and each person
+        # has a note on each.
         ks = [await senders.run(0.5)]
+        senders.boards = [small]
+        ks[0] = await senders.run(0.5, ks[0])
         await asyncio.sleep(2.0)
-        before = senders.counts["ack"]
-        assert before >= 20, senders.counts
+        acked = {big: 0, small: 0}
+        inner = w.run
 
-        async def attack(stop: asyncio.Event) -> None:
-            while not stop.is_set():
-                ks[0] = await senders.run(0.5, ks[0])
+        async def run(kind: str, *rest: Any) -> None:
+            board = big if kind == "with" else small
+            senders.boards = [board]
+            halt = asyncio.Event()
 
-        await in_background(w, attack)
+            async def load() -> None:
+                while not halt.is_set():
+                    ks[0] = await senders.run(0.5, ks[0])
+
+            before = senders.counts["ack"]
+            task = asyncio.create_task(load())
+            await asyncio.sleep(0.3)
+            try:
+                await inner(kind, *rest)
+            finally:
+                halt.set()
+                await task
+                await asyncio.sleep(0.3)
+                acked[board] += senders.counts["ack"] - before
+
+        async def nothing() -> None:
+            return None
+
+        async def done(_: None) -> None:
+            return None
+
+        w.run = run  # type: ignore[method-assign]
+        await w.paired(nothing, done)
         ok = w.report(figure, "snapshots of a 10,000-note board")
         senders.close()
-    acked = senders.counts["ack"] - before
-    figure("ops stored on the 10,000-note board during the runs", acked, "",
-           "≥ 500 (a snapshot every 500 ops)", acked >= 500)
-    assert acked >= 500, senders.counts
+    every = max(SNAPSHOT_EVERY, 10_000 // SNAPSHOT_PER_NOTES)
+    figure("ops stored on the 10,000-note board during the runs with it", acked[big], "",
+           f"≥ {every} (a snapshot every {every} ops)", acked[big] >= every)
+    figure("ops stored on the small board during the runs without", acked[small])
+    assert acked[big] >= every, (acked, senders.counts)
     assert ok, w.phases.describe()
 
 

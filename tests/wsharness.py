@@ -88,11 +88,15 @@ class Mirror:
 
 
 class Client:
-    """A websocket client that records every frame and mirrors the boards it follows."""
+    """A websocket client that records every frame and mirrors the boards it follows. It
+    reads batch frames (R54) unless ``batch=False``; ``batches`` counts those it got."""
 
-    def __init__(self, base: str, token: str, name: str = "", group: str = "") -> None:
+    def __init__(self, base: str, token: str, name: str = "", group: str = "",
+                 batch: bool = True) -> None:
         self.ws_url = base.replace("http://", "ws://") + "/ws"
         self.token, self.name, self.group = token, name, group
+        self.batch = batch
+        self.batches = 0
         self.frames: list[dict[str, Any]] = []
         self.boards: dict[str, Mirror] = {}
         self._ws: Any = None
@@ -108,7 +112,7 @@ class Client:
         self._reader = asyncio.create_task(self._read())
         if hello:
             await self.send({"type": "hello", "v": 1, "token": self.token, "name": self.name,
-                             "group": self.group})
+                             "group": self.group, "batch": self.batch})
             self.welcome = await self.wait_for(lambda f: f["type"] in ("welcome", "error"))
 
     async def close(self) -> None:
@@ -131,10 +135,16 @@ class Client:
     async def _read(self) -> None:
         with contextlib.suppress(websockets.ConnectionClosed):
             async for raw in self._ws:
-                frame = json.loads(raw)
-                self._mirror(frame)
+                message = json.loads(raw)
+                if message["type"] == "batch":
+                    assert self.batch, "a batch frame for a client that did not ask for one"
+                    assert len(message["frames"]) > 1, "a batch of one frame"
+                    self.batches += 1
+                frames = message["frames"] if message["type"] == "batch" else [message]
+                for frame in frames:
+                    self._mirror(frame)
                 async with self._changed:
-                    self.frames.append(frame)
+                    self.frames.extend(frames)
                     self._changed.notify_all()
         async with self._changed:
             self._changed.notify_all()

@@ -106,16 +106,15 @@ export class Socket {
       this.lastSeen = Date.now();
       let msg;
       try { msg = JSON.parse(ev.data); } catch { return; }
-      if (msg.type === "welcome") {
-        this.joined = true;
-        this.attempt = 0;
-        this._setState("open");
-      }
-      if (msg.type === "pong") {
-        try { this.onPong?.(msg); } catch { /* a clock sample is never worth a broken socket */ }
+      // R54: a batch is its frames, read in order as if they had come one by one.
+      if (msg.type === "batch" && Array.isArray(msg.frames)) {
+        for (const frame of msg.frames) {
+          if (this.ws !== ws) return;
+          this._receive(frame);
+        }
         return;
       }
-      this.onMessage?.(msg);
+      this._receive(msg);
     });
     ws.addEventListener("close", (ev) => {
       if (this.ws !== ws) return;
@@ -177,9 +176,24 @@ export class Socket {
     return this.send({ type: "ping", t: Date.now() / 1000 });
   }
 
+  /** One server frame. */
+  _receive(msg) {
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "welcome") {
+      this.joined = true;
+      this.attempt = 0;
+      this._setState("open");
+    }
+    if (msg.type === "pong") {
+      try { this.onPong?.(msg); } catch { /* a clock sample is never worth a broken socket */ }
+      return;
+    }
+    this.onMessage?.(msg);
+  }
+
   sendHello() {
     const info = this.helloInfo();
-    const frame = { type: "hello", v: PROTOCOL_VERSION, token: info.token };
+    const frame = { type: "hello", v: PROTOCOL_VERSION, token: info.token, batch: true };
     if (info.name) frame.name = info.name.slice(0, 60);
     if (info.group) frame.group = info.group;
     this._raw(frame);
