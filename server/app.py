@@ -349,7 +349,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app = Starlette(routes=routes, lifespan=server.lifespan,
                     exception_handlers={StoreUnavailable: store_unavailable})
     app.state.server = server
-    from .guard import Bodies  # R39, R43: bodies bounded before anything reads them
+    from .bodies import Bodies  # R39, R43: bodies bounded before anything reads them
 
     app.add_middleware(Bodies, settings=server.settings)  # inside SecurityHeaders (added next)
     app.add_middleware(SecurityHeaders)

@@ -41,7 +41,7 @@ from netfaults import median
 from serverproc import organiser_headers
 from wsharness import live_server
 
-from server import cli, guard, ratelimit, wire
+from server import bodies, cli, ratelimit, wire
 from server.config import Settings
 
 pytestmark = pytest.mark.reliability
@@ -304,7 +304,7 @@ async def test_R43_two_large_bodies_are_read_at_a_time_a_third_gets_503(tmp_path
         head = (f"POST /api/import HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {auth}\r\n"
                 f"Content-Length: {10 * MIB}\r\n\r\n").encode()
         slow = []
-        for _ in range(guard.LARGE_BODIES_AT_ONCE):  # begun, still being sent
+        for _ in range(bodies.LARGE_BODIES_AT_ONCE):  # begun, still being sent
             _, writer = await asyncio.open_connection(host, int(port))
             writer.write(head + b"{" * KIB)
             slow.append(writer)
@@ -574,7 +574,7 @@ async def test_R43_200_mib_bodies_are_refused_before_they_are_read(
                                      path=["/api/import", "/api/sessions"],
                                      auth=organiser_headers(w.base)["authorization"])
         # Each large body is held whole while it is read, then joined: twice its size.
-        held = guard.LARGE_BODIES_AT_ONCE * 2 * cap_mib + 16
+        held = bodies.LARGE_BODIES_AT_ONCE * 2 * cap_mib + 16
         ok = w.report(figure, f"200 MiB bodies ({attack})", rss_mib=held)
     seen = codes(runs)
     most = max(r["counts"].get("max bytes sent before the answer", 0) for r in runs) / MIB
