@@ -3,6 +3,11 @@
 Client frames are one discriminated union on ``type``; board operations are a second union on
 ``kind`` inside an ``op`` frame. Both are parsed by one ``TypeAdapter`` built once at import.
 The rule IDs (R1, R2, ...) refer to docs/PROTOCOL.md.
+
+This module is long on purpose: it is the protocol's one declaration. Each op declares here who
+may send it, on which boards and what it reveals; roles, visibility, the published schema
+(/api/protocol.schema.json) and the browser's web/ops.js are all derived from it, so it reads
+as one table, and splitting it would put one rule in two places.
 """
 
 from __future__ import annotations
