@@ -309,7 +309,7 @@ class Feedback:
     def cluster(self, note: Any) -> str:
         if self.ctl is None:
             return ""
-        cid = self.ctl.resolve(note.cluster)
+        cid = self.ctl.resolve(note.cluster, note.zone)
         return "" if cid is None else self.ctl.clusters.title(cid)
 
     def votes(self, board_id: str, note: Any) -> int:

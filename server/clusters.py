@@ -60,8 +60,10 @@ class Clusters:
     def __len__(self) -> int:
         return len(self.records)
 
-    def resolve(self, cluster: str | None) -> str | None:
-        """The cluster a note really is in: merges followed, removed clusters are none."""
+    def resolve(self, cluster: str | None, zone: str | None = None) -> str | None:
+        """The cluster a note really is in: merges followed, removed clusters are none, and
+        with the note's ``zone`` a cluster of another station is none too (a note moved away
+        before moving cleared its cluster, R26)."""
         seen = set()
         while cluster is not None and cluster not in seen:
             seen.add(cluster)
@@ -69,7 +71,7 @@ class Clusters:
             if record is None or record.removed:
                 return None
             if record.into is None:
-                return cluster
+                return cluster if zone is None or record.station == zone else None
             cluster = record.into
         return None
 

@@ -151,9 +151,9 @@ class Control:
             "removed_at": dict(self.removed),
         }
 
-    def resolve(self, cluster: str | None) -> str | None:
-        """The cluster a note really is in: merges followed, removed clusters are none."""
-        return self.clusters.resolve(cluster)
+    def resolve(self, cluster: str | None, zone: str | None = None) -> str | None:
+        """The cluster a note really is in (``Clusters.resolve``)."""
+        return self.clusters.resolve(cluster, zone)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Control:

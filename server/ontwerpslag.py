@@ -61,7 +61,7 @@ def feedback(sources: Iterable[Source], catalog: Catalog, instrument: str, tz: s
         stations = {s.id: s.title for s in src.session.stations}
         dots = ctl.votes.dots() if ctl else {}
         for note in sorted(src.board.notes.values(), key=lambda n: n.created_seq):
-            cid = ctl.resolve(note.cluster) if ctl else None
+            cid = ctl.resolve(note.cluster, note.zone) if ctl else None
             cluster = f"{sid}/cluster/{cid}" if cid else None
             votes = dots.get(f"{src.board.board_id}/{note.id}", 0)
             notes.append({

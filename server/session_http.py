@@ -158,7 +158,7 @@ class SessionAPI:
             room = await self.server.registry.room(rec, info.id)
             assert room is not None
             for note in sorted(room.state.notes.values(), key=lambda n: n.created_seq):
-                clustered = ctl is not None and ctl.resolve(note.cluster) is not None
+                clustered = ctl is not None and ctl.resolve(note.cluster, note.zone) is not None
                 if note.zone == station and not clustered and not note.hidden:
                     key = f"{info.id}/{note.id}"
                     notes.append((key, note.text))

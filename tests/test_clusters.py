@@ -89,6 +89,21 @@ def test_R26_a_note_keeps_its_text_edit_and_its_cluster_move_whatever_the_order(
         assert (note.text, note.cluster, note.author) == ("meer stageplekken", "c1", "p0")
 
 
+def test_R26_a_note_in_a_cluster_of_another_station_is_in_none() -> None:
+    """Data from before a move cleared the cluster (R26): exports, the ontwerpslag and
+    suggestions read such a note as loose, as the browser shows it."""
+    s = Session()
+    b = s.corner_ids[0]
+    s.send(b, {"kind": "note.add", "note": "n1", "zone": "tips", "text": "stage"})
+    s.send(s.rec.control_id, {"kind": "cluster.add", "cluster": "c1", "station": "tips"})
+    s.send(b, {"kind": "note.cluster", "note": "n1", "cluster": "c1"})
+    note = s.boards[b].notes["n1"]
+    assert s.ctl.resolve(note.cluster, note.zone) == "c1"
+    note.zone = "relevantie"  # as a note moved before the rule existed was stored
+    assert s.ctl.resolve(note.cluster, note.zone) is None
+    assert s.ctl.resolve(note.cluster) == "c1"  # the cluster itself still stands
+
+
 def test_R26_removing_or_merging_a_cluster_never_loses_its_notes_and_undo_restores() -> None:
     s = Session()
     b, c = s.corner_ids[0], s.rec.control_id
