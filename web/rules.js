@@ -255,7 +255,7 @@ export function applyExtra(x, op, meta = {}) {
       // Stamped with when it was started (the server's time, to the millisecond).
       x.reflections.push({
         id: op.reflection, title: op.title || `Reflectie ${x.reflections.length + 1}`,
-        ts: meta.ts == null ? null : Math.round(meta.ts * 1000) / 1000,
+        ts: meta.ts ?? null,
       });
       return true;
     case "score.set": {

@@ -41,7 +41,7 @@ class Reflectietool:
         if isinstance(op, ReflectionAdd):
             title = op.title or f"Reflectie {len(state.reflections) + 1}"
             state.reflections.append({"id": op.reflection, "title": title,
-                                      "ts": round(entry.ts, 3)})
+                                      "ts": entry.ts})
         elif isinstance(op, ScoreSet):
             # One score per participant, aspect and reflection: a second replaces the first.
             key = (op.reflection, entry.actor.participant, op.aspect)
