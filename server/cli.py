@@ -214,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
     purge.add_argument("--days", type=int, help="instead of RETENTION_DAYS")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:  # a setting that cannot be right: one line, no traceback
+        print(f"vierhoeken: {exc}", file=sys.stderr)
+        return 2
     if args.command in (None, "serve"):
         overrides = {k: v for k, v in (("host", getattr(args, "host", None)),
                                        ("port", getattr(args, "port", None))) if v is not None}

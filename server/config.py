@@ -34,6 +34,18 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ValueError(f"{name}={raw!r}: expected a number") from exc
 
 
+def _zone(env: dict[str, str], name: str, default: str) -> str:
+    """A time zone name, checked now: a wrong one must stop the start, not the first export."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    raw = env.get(name, "").strip() or default
+    try:
+        ZoneInfo(raw)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"{name}={raw!r}: not a time zone (e.g. Europe/Amsterdam)") from exc
+    return raw
+
+
 def _list(env: dict[str, str], name: str) -> tuple[str, ...]:
     return tuple(v.strip().rstrip("/") for v in env.get(name, "").split(",") if v.strip())
 
@@ -118,7 +130,7 @@ class Settings:
             conformance=e.get("VH_CONFORMANCE", "") not in ("", "0"),
             secure_cookies=(e.get("SECURE_COOKIES", "") not in ("", "0")
                             or public_url.startswith("https://")),
-            timezone=e.get("TIMEZONE", cls.timezone),
+            timezone=_zone(e, "TIMEZONE", cls.timezone),
             max_signups=_int(e, "MAX_SIGNUPS", cls.max_signups),
             max_connections=_int(e, "MAX_CONNECTIONS", cls.max_connections),
             max_connections_per_address=_int(e, "MAX_CONNECTIONS_PER_ADDRESS",
