@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import archive, archivist, jobs, lifecycle, report
+from . import archive, archivist, export, jobs, lifecycle, material_http, report
 from .http import error, json_body
 from .session import SessionRecord
 from .store import ArchiveExists, StoreUnavailable
@@ -32,7 +34,9 @@ FORMATS = {
     "csv": "text/csv; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "html": "text/html; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
+REPORT_FORMATS = ("csv", "xlsx", "md", "html")
 REPORT_CSP = report.REPORT_CSP + "; frame-ancestors 'none'"
 
 
@@ -41,16 +45,30 @@ def render(docs: list[archive.Doc], fmt: str) -> str:
 
 
 async def rendered(raws: list[bytes | str], fmt: str, anonymous: bool = False,
-                   verify: bool = False) -> str:
-    """An export or report of documents given as JSON, rendered off the event loop (R44)."""
-    return await archivist.work(sum(len(r) for r in raws), jobs.render, raws, fmt, anonymous,
-                                verify)
+                   verify: bool = False, tz: str = export.TZ,
+                   semicolon: bool = False) -> str | bytes:
+    """An export or report of documents given as JSON, rendered off the event loop (R44), its
+    times in ``tz`` (R48)."""
+    size = sum(len(r) for r in raws)
+    if fmt == "xlsx":
+        return await archivist.work(size, jobs.render_xlsx, raws, anonymous, verify, tz)
+    return await archivist.work(size, jobs.render, raws, fmt, anonymous, verify, tz, semicolon)
 
 
-def download(body: str, fmt: str, stem: str) -> Response:
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", stem).strip("-") or "export"
-    headers = {"content-disposition": f'attachment; filename="{safe}.{fmt}"',
-               "cache-control": "no-store"}
+def attachment(stem: str, fmt: str) -> str:
+    """R57: a download named as people named it (``filename*``, UTF-8), with a plain ASCII
+    ``filename`` beside it for clients that read only that one. No control or bidi characters,
+    no path or quote characters, at most 120 characters before the extension."""
+    name = "".join(ch for ch in stem if unicodedata.category(ch)[0] != "C")
+    name = " ".join(re.sub(r'[\\/:*?"<>|;]+', " ", name).split())[:120].strip(" .") or "export"
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    plain = " ".join(re.sub(r"[^A-Za-z0-9 _.,()+-]+", "-", plain).split()).strip(" .-") or "export"
+    return (f'attachment; filename="{plain}.{fmt}"; '
+            f"filename*=UTF-8''{quote(f'{name}.{fmt}', safe='')}")
+
+
+def download(body: str | bytes, fmt: str, stem: str) -> Response:
+    headers = {"content-disposition": attachment(stem, fmt), "cache-control": "no-store"}
     if fmt == "html":
         headers["content-security-policy"] = REPORT_CSP
     return Response(body, media_type=FORMATS[fmt], headers=headers)
@@ -81,6 +99,11 @@ class ArchiveAPI:
         if name:
             return await archivist.snapshot_json(self.store, rec.id, name), True
         return await archivist.live_json(self.server.registry, rec), False
+
+    def _file_options(self, request: Request) -> dict[str, Any]:
+        """R48: times in the server's TIMEZONE; ``?sep=;`` for Dutch Excel."""
+        return {"tz": self.server.settings.timezone,
+                "semicolon": request.query_params.get("sep") == ";"}
 
     async def _guard(self, request: Request, *roles: str) -> SessionRecord | Response:
         found = await self.server.authorised(request, *roles)
@@ -161,7 +184,8 @@ class ArchiveAPI:
     async def export(self, request: Request) -> Response:
         fmt = request.path_params["fmt"]
         if fmt not in FORMATS:
-            return error("unknown_format", f"format {fmt!r}: use json, csv, md or html", 404)
+            return error("unknown_format", f"format {fmt!r}: use json, csv, xlsx, md or html",
+                         404)
         rec = await self._guard(request, "facilitator")
         if isinstance(rec, Response):
             return rec
@@ -169,21 +193,23 @@ class ArchiveAPI:
         try:
             raw, frozen = await self._doc(rec, request)
             body = await rendered([raw], fmt, anonymous=_yes(request, "anonymous"),
-                                  verify=frozen)
+                                  verify=frozen, **self._file_options(request))
+            if fmt == "json" and isinstance(body, str):  # the corners' material too (R50)
+                body = await material_http.with_material(self.store, rec.id, body)
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)
         except archive.ImportRefused as exc:
             return error("corrupt_snapshot", str(exc), 500)
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
-        return download(body, fmt, f"{rec.title}-{snap or rec.code}")
+        return download(body, fmt, f"{rec.title} - {snap}" if snap else rec.title)
 
     async def report(self, request: Request) -> Response:
         """Several sessions of one day merged per instrument x station (organiser; POST
         ``{sessions: [id, ...], anonymous?}`` of sessions they own)."""
         fmt = request.path_params["fmt"]
-        if fmt not in ("csv", "md", "html"):
-            return error("unknown_format", "a report is csv, md or html", 404)
+        if fmt not in REPORT_FORMATS:
+            return error("unknown_format", "a report is csv, xlsx, md or html", 404)
         org = await self.server.organiser_api.required(request)
         if isinstance(org, Response):
             return org
@@ -202,7 +228,8 @@ class ArchiveAPI:
                 if rec is None or rec.owner != org.id:
                     return error("unknown_session", f"not a session of yours: {sid}", 404)
                 docs.append(await archivist.live_json(self.server.registry, rec))
-            out = await rendered(docs, fmt, anonymous=bool(body.get("anonymous")))
+            out = await rendered(docs, fmt, anonymous=bool(body.get("anonymous")),
+                                 **self._file_options(request))
         except StoreUnavailable as exc:
             return error("store_unavailable", str(exc), 503)
         return download(out, fmt, "rapportage")

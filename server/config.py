@@ -82,6 +82,8 @@ class Settings:
     timezone: str = "Europe/Amsterdam"
     #: Sign-ups for the next design round (per session) at most; past it the form is closed.
     max_signups: int = 5000
+    #: Days a sign-up is kept at most (deleted by itself after; sooner with its session).
+    signup_retention_days: int = 365
 
     # --- limits a stranger runs into (R40-R46, docs/OPERATIONS.md) -------------------------------
     #: Open connections (HTTP and websocket) in all; past it new ones are refused at once.
@@ -132,6 +134,7 @@ class Settings:
                             or public_url.startswith("https://")),
             timezone=_zone(e, "TIMEZONE", cls.timezone),
             max_signups=_int(e, "MAX_SIGNUPS", cls.max_signups),
+            signup_retention_days=_int(e, "SIGNUP_RETENTION_DAYS", cls.signup_retention_days),
             max_connections=_int(e, "MAX_CONNECTIONS", cls.max_connections),
             max_connections_per_address=_int(e, "MAX_CONNECTIONS_PER_ADDRESS",
                                              cls.max_connections_per_address),

@@ -1,6 +1,6 @@
 """What the server does by itself after an op is applied: round-end and closing snapshots
 (R24), and hiding the notes of someone taken out of the session (R33). Also the daily
-retention purge (RETENTION_DAYS).
+retention purge (RETENTION_DAYS, and SIGNUP_RETENTION_DAYS for sign-ups).
 
 Only the process that stored the op does these, so there is one snapshot per event.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
-from . import archive, archivist, lifecycle
+from . import archive, archivist, lifecycle, signups
 from .board import Actor
 from .gateway import hide_notes_of
 from .protocol import ParticipantRemove
@@ -100,11 +101,15 @@ class Effects:
         except Exception:  # never let an archive failure touch the live session
             log.exception("automatic snapshot %r of session %s failed", name, session.id)
 
-    async def retention(self, days: int) -> None:
-        """Old sessions are deleted at start-up and then once a day."""
+    async def retention(self, days: int, signup_days: int) -> None:
+        """Old sessions (``days``, when positive) and sign-ups older than ``signup_days`` are
+        deleted at start-up and then once a day."""
         while True:
             try:
-                await lifecycle.purge(self.store, days)
+                if days > 0:
+                    await lifecycle.purge(self.store, days)
+                if await signups.purge_everywhere(self.store, time.time() - signup_days * 86400):
+                    log.info("retention: sign-ups older than %d days deleted", signup_days)
             except StoreUnavailable:
                 log.warning("retention: the store is unreachable; trying again in an hour")
                 await asyncio.sleep(3600)

@@ -8,13 +8,13 @@ cost a walk. Everything here is deterministic and does no I/O, so it runs the sa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from . import archive, export, votes
+from . import archive, export, material, votes
 from .session import SessionRecord
 from .templates import catalog
 
@@ -41,6 +41,8 @@ class Prepared:
     session: str  # SessionRecord as JSON
     # (board id, seq, the file its state's JSON was written to)
     boards: list[tuple[str, int, str]]
+    # The corners' material, checked and rendered again (R50)
+    material: list[material.Spilled] = field(default_factory=list)
 
 
 def prepare_import(source: Path, spill: Path, now: float, verify: bool = False,
@@ -51,7 +53,15 @@ def prepare_import(source: Path, spill: Path, now: float, verify: bool = False,
 
     Files, not arguments: tens of MiB pickled to or from a worker are copied in one step that
     holds the caller's interpreter lock; a file is read in slices by a thread."""
-    session, states = archive.parse(load(source.read_bytes(), verify), catalog(), now=now)
+    doc = load(source.read_bytes(), verify)
+    session, states = archive.parse(doc, catalog(), now=now)
+    files = []
+    for corner, name, data in archive.material_of(doc, session):
+        try:
+            files.append(material.spill(corner, name, data, spill))
+        except material.MaterialRefused as exc:
+            raise archive.ImportRefused(f"material {corner!r}: {exc}") from exc
+    del doc
     if into is not None:
         target = SessionRecord.model_validate_json(into)
         states = archive.with_ids(states, session, target)
@@ -61,23 +71,34 @@ def prepare_import(source: Path, spill: Path, now: float, verify: bool = False,
         path = spill / f"board-{i}.json"
         path.write_bytes(state.to_json())
         boards.append((bid, state.seq, str(path)))
-    return Prepared(session.model_dump_json(), boards)
+    return Prepared(session.model_dump_json(), boards, files)
 
 
-def render(raws: list[Raw], fmt: str, anonymous: bool = False, verify: bool = False) -> str:
-    """An export (one document) or a report (several) in ``fmt``: json, csv, md or html."""
+def _docs(raws: list[Raw], anonymous: bool, verify: bool) -> list[archive.Doc]:
     docs = [load(raw, verify) for raw in raws]
-    if anonymous:
-        docs = [archive.anonymise(doc) for doc in docs]
+    return [archive.anonymise(doc) for doc in docs] if anonymous else docs
+
+
+def render(raws: list[Raw], fmt: str, anonymous: bool = False, verify: bool = False,
+           tz: str = export.TZ, semicolon: bool = False) -> str:
+    """An export (one document) or a report (several) in ``fmt``: json, csv, md or html, its
+    times in ``tz``; a CSV with ``;`` between cells on request (R48)."""
+    docs = _docs(raws, anonymous, verify)
     if fmt == "json":
         if len(docs) != 1:
             raise ValueError("a JSON export holds one session")
         return orjson.dumps(docs[0], option=orjson.OPT_INDENT_2).decode()
     if fmt == "csv":
-        return export.to_csv(docs)
+        return export.to_csv(docs, tz=tz, semicolon=semicolon)
     if fmt == "md":
-        return export.to_markdown(docs)
-    return export.to_html(docs)
+        return export.to_markdown(docs, tz=tz)
+    return export.to_html(docs, tz=tz)
+
+
+def render_xlsx(raws: list[Raw], anonymous: bool = False, verify: bool = False,
+                tz: str = export.TZ) -> bytes:
+    """The same as a workbook: a sheet per station (R48)."""
+    return export.to_xlsx(_docs(raws, anonymous, verify), tz=tz)
 
 
 def frozen(raw: Raw, name: str, reason: str, taken: float) -> tuple[str, str]:

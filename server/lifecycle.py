@@ -13,6 +13,7 @@ import time
 
 from . import archive, signups
 from .decisions import WORKSPACE
+from .material import RECORDS
 from .session import SessionRecord, new_code, new_id, new_key
 from .store import Store
 
@@ -75,9 +76,11 @@ async def delete(store: Store, rec: SessionRecord) -> None:
     await store.put_record(GONE, f"session:{rec.id}", _stamp(rec.id))
     await store.put_record(GONE, f"code:{rec.code}", _stamp(rec.id))
     await store.delete_session(rec.id, archive.board_ids(rec))
-    for kind in (INVITES + rec.id, signups.KIND + rec.id):
-        for key, _ in await store.list_records(kind):
-            await store.delete_record(kind, key)
+    for key, _ in await store.list_records(INVITES + rec.id):
+        await store.delete_record(INVITES + rec.id, key)
+    await signups.delete_all(store, rec.id)  # with their withdrawal links
+    for key, _ in await store.list_records(RECORDS + rec.id):  # the material's listing (R50)
+        await store.delete_record(RECORDS + rec.id, key)
 
 
 async def purge(store: Store, older_than_days: float, now: float | None = None) -> list[str]:

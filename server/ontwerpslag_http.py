@@ -13,11 +13,12 @@ import asyncio
 import time
 from typing import TYPE_CHECKING, Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import ontwerpslag, report
+from . import offload, ontwerpslag, report
 from .control import OWNER_PREFIX
 from .decisions import WORKSPACE, Decision
 from .http import error
@@ -102,7 +103,9 @@ class OntwerpslagAPI:
             return error("unknown_instrument", instrument, 404)
         found, decided = await self._found(instrument)
         found["progress"] = ontwerpslag.progress(found, decided)
-        return JSONResponse(found, headers={"cache-control": "no-store"})
+        # orjson: a day's feedback is thousands of notes (R44: the loop is not held for it).
+        return Response(orjson.dumps(found), media_type="application/json",
+                        headers={"cache-control": "no-store"})
 
     async def verantwoording(self, request: Request) -> Response:
         org = await self.server.organiser_api.required(request)
@@ -117,7 +120,9 @@ class OntwerpslagAPI:
         headers = {"content-disposition": f'attachment; filename="{name}"',
                    "cache-control": "no-store"}
         if fmt == "xlsx":
-            return Response(ontwerpslag.verantwoording_xlsx(found, decided, tz),
+            # A workbook of every note is hundreds of ms of openpyxl: in a worker (R44).
+            body = await offload.run(ontwerpslag.verantwoording_xlsx, found, decided, tz)
+            return Response(body,
                             media_type="application/vnd.openxmlformats-officedocument."
                             "spreadsheetml.sheet", headers=headers)
         headers["content-security-policy"] = report.REPORT_CSP + "; frame-ancestors 'none'"

@@ -1,9 +1,13 @@
 """HTTP routes of sign-ups for the next design round (R47).
 
 Anyone with a session's join code (a participant's phone, the join screen) may sign up, within
-limits per address; the person withdraws with their own link; the session's organiser lists,
-exports (CSV, XLSX) and deletes them. Nothing here is readable with a facilitator, participant
-or viewer token: sign-ups are not part of the session's content.
+limits per address, also after the session was closed (the end of the day is when people sign
+up); the person withdraws with their own link; the session's organiser lists, exports (CSV,
+XLSX) and deletes them. Nothing here is readable with a facilitator, participant or viewer
+token: sign-ups are not part of the session's content.
+
+The withdrawal link is ``/afmelden#<secret>``: a fragment never reaches a server, so the secret
+is in no access log of this server or a proxy in front of it, nor in a Referer.
 """
 
 from __future__ import annotations
@@ -14,10 +18,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import sheets, signups
+from . import ontwerpslag, sheets, signups
+from .decisions import WORKSPACE
 from .http import client_host, error, json_body
 from .misses import Misses
-from .session import normalise_code
+from .session import SessionRecord, normalise_code
 
 if TYPE_CHECKING:
     from .app import Server
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
 # Sign-ups one address may make per minute (a room behind one NAT signs up, but not 30 a
 # minute).
 SIGNUPS_PER_MINUTE = 30
+# Withdrawal links that matched nothing, per address per minute, before 429.
+WITHDRAW_MISSES_PER_MINUTE = 20
 
 
 class SignupAPI:
@@ -32,10 +39,13 @@ class SignupAPI:
         self.server = server
         self.store = server.store
         self.recent = Misses(SIGNUPS_PER_MINUTE)
+        self.withdraw_misses = Misses(WITHDRAW_MISSES_PER_MINUTE)
 
     def routes(self) -> list[Route]:
         return [
-            Route("/afmelden/{secret}", self.server.index),
+            Route("/aanmelden/{code}", self.server.index),
+            Route("/afmelden", self.server.index),
+            Route("/afmelden/{secret}", self.server.index),  # links made before the fragment
             Route("/api/signup/consent", self.consent),
             Route("/api/signup/{code}", self.sign_up, methods=["POST"]),
             Route("/api/signup-withdraw", self.withdraw, methods=["POST"]),
@@ -46,9 +56,32 @@ class SignupAPI:
 
     async def consent(self, request: Request) -> Response:
         """The consent text the form shows, in both languages, with how long data is kept."""
-        return JSONResponse({"version": signups.CONSENT_VERSION, "text": signups.CONSENT,
-                             "retention_days": self.server.settings.retention_days,
-                             "roles": list(signups.ROLES)})
+        days = self.retention_days()
+        return JSONResponse({"version": signups.CONSENT_VERSION, "text": signups.consent(days),
+                             "retention_days": days, "roles": list(signups.ROLES),
+                             "instruments": list(self.server.catalog.sessions[
+                                 ontwerpslag.DAY_TEMPLATE].corners)})
+
+    def retention_days(self) -> int:
+        s = self.server.settings
+        return signups.retention_days(s.retention_days, s.signup_retention_days)
+
+    async def session(self, request: Request) -> SessionRecord | Response:
+        """The session of the code in the URL: open or closed, never the design team's;
+        unknown codes count as misses like joining (R34)."""
+        joins = self.server.join_misses
+        host = client_host(request)
+        wait = joins.wait(host)
+        if wait > 0:
+            return error("too_many_tries", "te veel onbekende codes; probeer het over een "
+                         "minuut opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
+        code = normalise_code(request.path_params["code"])
+        sid = await self.store.session_for_code(code) if code else None
+        rec = await self.server.registry.session(sid) if sid else None
+        if rec is None or rec.template == WORKSPACE:
+            joins.miss(host)
+            return error("unknown_session", f"geen sessie met code {code}", 404)
+        return rec
 
     async def sign_up(self, request: Request) -> Response:
         host = client_host(request)
@@ -56,8 +89,7 @@ class SignupAPI:
         if wait > 0:
             return error("too_many_tries", "te veel aanmeldingen vanaf dit adres; probeer het "
                          "zo opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
-        rec = await self.server.joins.session_by_code(request, normalise_code(
-            request.path_params["code"]))
+        rec = await self.session(request)
         if isinstance(rec, Response):
             return rec
         try:
@@ -67,18 +99,27 @@ class SignupAPI:
                                             self.server.settings.max_signups)
         except (ValueError, signups.SignupError) as exc:
             return error("bad_signup", str(exc), 400)
+        except signups.Full as exc:
+            return error("signups_full", str(exc), 409)
         self.recent.miss(host)  # counted like a miss: a flood of sign-ups is throttled
         base = self.server.base_url(request)
-        return JSONResponse({"id": sid, "withdraw_url": f"{base}/afmelden/{secret}"}, 201,
+        return JSONResponse({"id": sid, "withdraw_url": f"{base}/afmelden#{secret}",
+                             "retention_days": self.retention_days()}, 201,
                             headers={"cache-control": "no-store"})
 
     async def withdraw(self, request: Request) -> Response:
+        host = client_host(request)
+        wait = self.withdraw_misses.wait(host)
+        if wait > 0:
+            return error("too_many_tries", "te veel onbekende afmeldlinks; probeer het zo "
+                         "opnieuw", 429, headers={"retry-after": str(int(wait) + 1)})
         try:
             body = await json_body(request)
             gone = await signups.withdraw(self.store, str(body.get("secret") or ""))
         except ValueError as exc:
             return error("bad_request", str(exc), 400)
         if not gone:
+            self.withdraw_misses.miss(host)
             return error("unknown_signup", "deze afmeldlink is al gebruikt of onbekend", 404)
         return JSONResponse({"withdrawn": True})
 
@@ -91,7 +132,9 @@ class SignupAPI:
             n = await signups.delete_all(self.store, rec.id)
             return JSONResponse({"deleted": n})
         records = await signups.listed(self.store, rec.id)
-        return JSONResponse({"signups": records}, headers={"cache-control": "no-store"})
+        return JSONResponse({"signups": [signups.public(r) for r in records],
+                             "retention_days": self.retention_days()},
+                            headers={"cache-control": "no-store"})
 
     async def delete_one(self, request: Request) -> Response:
         found = await self.server.owned(request)

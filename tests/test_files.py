@@ -6,20 +6,26 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
 from markdown_it import MarkdownIt
+from serverproc import ORGANISERS
+from test_access import acall
 from test_archive import feed, states_of
+from wsharness import live_server, new_session, participant
 
 from server import archive, export, report
-from server.session import new_session
+from server.config import Settings
+from server.session import new_session as session_record
 from server.templates import catalog
 
 
 def clustered_session() -> tuple[archive.Doc, str]:
-    rec = new_session(catalog(), "vier-hoeken")
+    rec = session_record(catalog(), "vier-hoeken")
     states = states_of(rec)
     board, control = rec.boards[1], rec.control_id
     for i, (zone, text, part) in enumerate([
@@ -109,7 +115,7 @@ def test_R49_the_part_a_note_points_at_is_in_every_format_and_the_report_groups_
 
 
 def test_R48_the_snapshot_diff_names_cluster_changes_as_such() -> None:
-    rec = new_session(catalog(), "vier-hoeken")
+    rec = session_record(catalog(), "vier-hoeken")
     states = states_of(rec)
     b, control = rec.boards[1].id, rec.control_id
     feed(states[b], {"kind": "note.add", "note": "a", "zone": "tips", "text": "x"})
@@ -121,3 +127,70 @@ def test_R48_the_snapshot_diff_names_cluster_changes_as_such() -> None:
     assert changes["moved"] == []
     assert [(c["note"], c["from"], c["to"]) for c in changes["clustered"]] == [
         ("a", None, "Handleiding")]
+
+
+# --- the archive's routes serve the files (R48) -------------------------------------------------
+
+
+async def test_R48_the_archive_serves_xlsx_and_semicolon_csv_in_the_servers_time_zone(
+        tmp_path: Path) -> None:
+    """Every file from the HTTP routes, with TIMEZONE far from Amsterdam: XLSX per station,
+    CSV with ';' for Dutch Excel, Markdown and HTML; the merged report likewise."""
+    tz = "America/Sao_Paulo"
+    settings = Settings(store_url=f"sqlite:///{tmp_path}/vh.db", secret_key="s",
+                        data_dir=tmp_path, timezone=tz)
+    async with live_server(settings) as base:
+        made = await new_session(base)
+        sid, tok, org = made["session"]["id"], made["facilitator_token"], ORGANISERS[base]
+        p = await participant(base, made["code"], "Ans")
+        board = f"{sid}.matrix"
+        await p.subscribe(board)
+        await p.op(board, {"kind": "note.add", "note": "n1", "zone": "tips",
+                           "text": "Meer tijd; en voorbeelden, graag"})
+        await p.op(board, {"kind": "note.add", "note": "n2", "zone": "relevantie",
+                           "text": "Past bij ons"})
+        await p.close()
+        doc = json.loads((await acall("GET", f"{base}/api/sessions/{sid}/export.json", tok))[2])
+        ts = next(n["created_ts"] for b in doc["boards"] for n in b["state"]["notes"]
+                  if n["id"] == "n1")
+        local = datetime.fromtimestamp(ts, ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+        assert local != datetime.fromtimestamp(ts, ZoneInfo("Europe/Amsterdam")).strftime(
+            "%Y-%m-%d %H:%M")
+        url = f"{base}/api/sessions/{sid}/export"
+        status, headers, body = await acall("GET", f"{url}.xlsx", tok)
+        assert status == 200 and headers["content-type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        assert '.xlsx"' in headers["content-disposition"]
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book.sheetnames == ["1. Relevantie", "3. Tips, feedback!"]
+        tips = book["3. Tips, feedback!"]
+        header = [c.value for c in tips[1]]
+        assert tips.cell(2, header.index("Tekst") + 1).value == "Meer tijd; en voorbeelden, graag"
+        assert tips.cell(2, header.index("Geschreven") + 1).value == local
+        assert tips.auto_filter.ref and tips.freeze_panes == "A2"
+        # CSV for Dutch Excel: ';' between cells, the text with its ';' in one cell
+        status, _, body = await acall("GET", f"{url}.csv?sep=;", tok)
+        text = body.decode("utf-8")
+        assert status == 200 and text.startswith("\ufeff")
+        rows = list(csv.DictReader(io.StringIO(text[1:]), delimiter=";"))
+        n1 = next(r for r in rows if r["Notitie-id"] == "n1")
+        assert n1["Tekst"] == "Meer tijd; en voorbeelden, graag" and n1["Geschreven"] == local
+        plain = (await acall("GET", f"{url}.csv", tok))[2].decode("utf-8")
+        assert plain.splitlines()[0].count(",") == len(header) - 1  # ',' without the option
+        # Markdown and HTML say when they were exported, in the same zone
+        for fmt in ("md", "html"):
+            before = datetime.now(ZoneInfo(tz))
+            body = (await acall("GET", f"{url}.{fmt}", tok))[2].decode()
+            stamps = {(before + timedelta(minutes=m)).strftime("%Y-%m-%d %H:%M")
+                      for m in (0, 1)}
+            assert any(s in body for s in stamps), fmt
+        # the merged report of an organiser's sessions: XLSX and ';' CSV too
+        status, _, body = await acall("POST", f"{base}/api/report.xlsx", org,
+                                      {"sessions": [sid]})
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert status == 200 and "3. Tips, feedback!" in book.sheetnames
+        status, _, body = await acall("POST", f"{base}/api/report.csv?sep=;", org,
+                                      {"sessions": [sid]})
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8")[1:]), delimiter=";"))
+        assert status == 200 and rows[0][:2] == ["Sessie-id", "Sessie"] and len(rows) == 3
+        assert (await acall("GET", f"{url}.xls", tok))[0] == 404

@@ -3,7 +3,8 @@
 // `vh_organiser`, sent by fetch with credentials "same-origin") sees "Mijn sessies" instead:
 // their sessions with join code and a link to open each as its begeleider, deleting one; and
 // the organiser's panels of organiser.js (a new session or one instrument, the cross-session
-// report, importing a JSON export, their password and signing out).
+// report, importing a JSON export, their password and signing out), the way to the tweede
+// ontwerpslag (/ontwerpslag) and who signed up for it per session (signuplist.js).
 //
 // Everything people typed (titles, their own name) reaches the page as text only, bidi-isolated
 // (R30, R37).
@@ -12,6 +13,7 @@ import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { t } from "./i18n.js";
 import { AccountPanel, formatDate, ImportPanel, NewSessionPanel, ReportPanel, say, statusLine, templateName } from "./organiser.js";
+import { SignupsPanel } from "./signuplist.js";
 import { askConfirm, cleanCode, formatCode } from "./ui.js";
 
 export class HomeView {
@@ -147,6 +149,7 @@ export class HomeView {
     this.newPanel = new NewSessionPanel({ templates: this.templates, alive: this.alive, onCreated: this.onCreated });
     this.report = new ReportPanel();
     this.importPanel = new ImportPanel({ alive: this.alive, onImported: () => this.reload() });
+    this.signups = new SignupsPanel();
     this.account = new AccountPanel({ organiser: org, alive: this.alive, onSignedOut: (everywhere) => this.signedOut(everywhere) });
     clear(this.root).append(
       el("section", { class: "panel home my-sessions", id: "my-sessions", "aria-labelledby": "my-sessions-title" },
@@ -155,6 +158,11 @@ export class HomeView {
         this.messageLine(),
         this.status,
         this.list),
+      el("section", { class: "panel design-round", id: "design-round", "aria-labelledby": "design-round-title" },
+        el("h2", { id: "design-round-title", text: t("designRoundTitle") }),
+        el("p", { class: "intro", text: t("designRoundIntro") }),
+        el("a", { class: "ctl primary", id: "open-ontwerpslag", href: "/ontwerpslag", text: t("designRoundOpen") })),
+      this.signups.el,
       this.newPanel.el,
       this.report.el,
       this.importPanel.el,
@@ -183,6 +191,7 @@ export class HomeView {
     this.list.replaceChildren(...(items.length ? items
       : [el("li", { class: "ov-empty", id: "sessions-none", text: t("mySessionsNone") })]));
     this.report.setSessions(this.sessions);
+    this.signups.setSessions(this.sessions);
   }
 
   sessionItem(s) {
@@ -201,6 +210,10 @@ export class HomeView {
         el("a", {
           class: "ctl primary open-facilitator", href: `/#t=${s.facilitator_token}`,
           text: t("openAsFacilitator"), "aria-describedby": headingId,
+        }),
+        el("button", {
+          type: "button", class: "ctl my-session-signups", text: t("signupsOpen"),
+          "aria-describedby": headingId, onclick: () => this.signups.show(s.id, true),
         }),
         el("button", {
           type: "button", class: "ctl warn my-session-delete", text: t("deleteMine"),

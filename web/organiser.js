@@ -1,8 +1,8 @@
 // An organiser's panels under "Mijn sessies" (R31): a new four-corner session (with a title)
 // or one instrument as a working board; the report over several of their sessions (Markdown,
-// HTML, CSV; anonymised or not); importing a JSON export as a new session (R35); their
-// password, and signing out (here or everywhere). Everything over HTTP with the organiser's
-// cookie (http.js).
+// HTML, XLSX, CSV with ',' or with ';' for Dutch Excel; anonymised or not); importing a JSON
+// export as a new session (R35); their password, and signing out (here or everywhere).
+// Everything over HTTP with the organiser's cookie (http.js).
 
 import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
@@ -10,7 +10,9 @@ import { getLang, t } from "./i18n.js";
 import { downloadResponse, formatCode } from "./ui.js";
 
 const REPORT_FORMATS = [
-  { id: "md", label: "Markdown" }, { id: "html", label: "HTML" }, { id: "csv", label: "CSV" },
+  { id: "md", ext: "md", label: "Markdown" }, { id: "html", ext: "html", label: "HTML" },
+  { id: "xlsx", ext: "xlsx", label: "XLSX" }, { id: "csv-semicolon", ext: "csv", query: "?sep=%3B", label: "CSV (;)" },
+  { id: "csv", ext: "csv", label: "CSV (,)" },
 ];
 const MAX_REPORT = 20; // server: at most 20 sessions in one report
 
@@ -111,7 +113,7 @@ export class ReportPanel {
     this.reportStatus = statusLine("report-status");
     this.reportButtons = REPORT_FORMATS.map((f) => el("button", {
       type: "button", class: "ctl report-btn", dataset: { format: f.id }, text: f.label,
-      "aria-label": t("reportAs", { format: f.label }), onclick: () => this.report(f.id),
+      "aria-label": t("reportAs", { format: f.label }), onclick: () => this.report(f),
     }));
     return el("section", { class: "panel report-panel", id: "report-panel", "aria-labelledby": "report-title" },
       el("h2", { id: "report-title", text: t("reportTitle") }),
@@ -149,14 +151,14 @@ export class ReportPanel {
     else if (this.reportStatus.classList.contains("error")) say(this.reportStatus, "");
   }
 
-  async report(fmt) {
+  async report(f) {
     const sessions = this.chosenForReport();
     if (!sessions.length) return;
     try {
-      const res = await request("POST", `/api/report.${fmt}`, {
+      const res = await request("POST", `/api/report.${f.ext}${f.query || ""}`, {
         body: { sessions, anonymous: this.reportAnon.checked }, raw: true,
       });
-      const name = await downloadResponse(res, `rapportage.${fmt}`);
+      const name = await downloadResponse(res, `rapportage.${f.ext}`);
       say(this.reportStatus, t("exportDone", { name }));
     } catch (err) {
       say(this.reportStatus, problemText(err), true);
