@@ -7,6 +7,8 @@ snapshots and "restore as a new session" all start from it.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import time
 from collections.abc import Mapping
@@ -17,7 +19,7 @@ from pydantic import ValidationError
 
 from .boardstate import BoardState
 from .control import Control
-from .schema import DOCUMENT
+from .schema import DOCUMENT, MATERIAL
 from .session import BoardInfo, SessionRecord, new_session
 from .templates import Catalog
 
@@ -204,6 +206,28 @@ def parse(raw: Any, catalog: Catalog, now: float | None = None
     if missing:
         raise ImportRefused(f"boards: the document has no board for {missing}")
     return fresh, states
+
+
+def material_of(raw: Doc, session: SessionRecord) -> list[tuple[str, str, bytes]]:
+    """The corners' material of a document (R50) as (corner, file name, the file): one per
+    corner of ``session``, decoded; its kind is decided again by whoever stores it."""
+    try:
+        items = MATERIAL.validate_python(raw.get("material") or [])
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        raise ImportRefused(f"material.{_where(first['loc'])}: {first['msg']}") from exc
+    corners = {b.instrument for b in session.boards}
+    out: list[tuple[str, str, bytes]] = []
+    for i, item in enumerate(items):
+        if item.corner not in corners or any(c == item.corner for c, _, _ in out):
+            raise ImportRefused(f"material.{i}.corner: {item.corner!r} is not (or twice) a "
+                                "corner of this session")
+        try:
+            data = base64.b64decode(item.data, validate=True)
+        except binascii.Error as exc:
+            raise ImportRefused(f"material.{i}.data: not base64") from exc
+        out.append((item.corner, item.filename, data))
+    return out
 
 
 def _check_references(where: str, state: BoardState, session: SessionRecord) -> None:

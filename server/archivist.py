@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import orjson
 
-from . import archive, jobs, lifecycle, offload
+from . import archive, jobs, lifecycle, material_http, offload
 from .board import Entry, apply
 from .boardstate import BoardState
 from .registry import Registry
@@ -259,6 +259,8 @@ async def import_file(store: Store, source: Path, owner: str = "", title: str = 
         for bid, seq, path in prepared.boards:
             state = await asyncio.to_thread(_read_text, Path(path))
             await store.restore_board(bid, seq, state)
+        for item in prepared.material:  # R50: checked and rendered with the rest
+            await material_http.keep_spilled(store, session.id, item)
     await store.put_session(session.id, session.code, session.model_dump_json())
     return session
 

@@ -297,11 +297,16 @@ class BoardState:
         gives them."""
         head = orjson.dumps({"board": self.board_id, "zones": list(self.zones),
                              "seq": self.seq})
+        extras = self._extras()
+        aggs = aggregates(self)
+        if redact_for is not None and scores_withheld(self):  # R62: own scores only
+            extras["scores"] = [s for s in extras["scores"] if s["participant"] == redact_for]
+            aggs = {}
         middle = orjson.dumps({
-            **self._extras(),
+            **extras,
             **({"control": self.control.public()} if self.control else {}),
         })
-        tail = orjson.dumps({"aggregates": aggregates(self)})
+        tail = orjson.dumps({"aggregates": aggs})
         out = [head[:-1], b',"notes":']
         self._notes_parts(out, self.notes.values(), redact_for)
         out += [b",", middle[1:-1], b',"trash":']
@@ -346,3 +351,9 @@ class BoardState:
 def withheld(state: BoardState, note: Note) -> bool:
     """Whether this note's text is withheld from people other than its author (R28)."""
     return note.hidden or state.mode == "hidden"
+
+
+def scores_withheld(state: BoardState) -> bool:
+    """Whether the reflectietool's scores are withheld from everyone but their own scorer and
+    facilitators, with every aggregate made of them (R62: hidden until reveal)."""
+    return state.mode == "hidden" and state.spec.layout == "reflectietool"

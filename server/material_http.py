@@ -3,13 +3,19 @@
 A facilitator uploads or removes it; everyone of the session (participant, screen,
 facilitator: the bearer token of the session) reads its page images and the original file.
 Files are served as downloads of their own kind, never as a page of this site: with
-``Content-Disposition``, ``nosniff`` and a policy that sandboxes them.
+``Content-Disposition``, ``nosniff`` and a policy that sandboxes them. After a change the
+server stores ``material.set`` on the session's control board, so open pages (on every
+process) fetch the corner's material again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import logging
 import time
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import orjson
@@ -18,19 +24,78 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import material, offload
+from .auth import Grant
+from .board import Actor
 from .http import error
+from .protocol import MaterialSet
 from .session import SessionRecord
+from .store import Store, StoreUnavailable
 
 if TYPE_CHECKING:
     from .app import Server
 
-KIND = "material:"
+log = logging.getLogger("vierhoeken.material")
+
+KIND = material.RECORDS
 FILE_POLICY = "default-src 'none'; sandbox; frame-ancestors 'none'"
 READERS = ("facilitator", "participant", "viewer")
 
 
 def blob(corner: str, part: str) -> str:
     return f"material/{corner}/{part}"
+
+
+async def keep(store: Store, sid: str, corner: str, name: str, original: bytes,
+               prepared: material.Prepared) -> dict[str, Any]:
+    """Store a checked upload (or an imported one) as corner ``corner``'s material, in place
+    of what was there; answers its record."""
+    record = {"corner": corner, "kind": prepared.kind, "filename": material.clean_name(name),
+              "title": prepared.title, "pages": len(prepared.pages),
+              "sizes": prepared.sizes, "bytes": len(original),
+              "version": int(time.time() * 1000)}
+    await store.delete_blobs(sid, blob(corner, ""))
+    await store.put_blob(sid, blob(corner, "original"), original)
+    for i, page in enumerate(prepared.pages, start=1):
+        await store.put_blob(sid, blob(corner, f"{i}.webp"), page)
+    await store.put_record(KIND + sid, corner, orjson.dumps(record).decode())
+    return record
+
+
+async def keep_spilled(store: Store, sid: str, item: material.Spilled) -> None:
+    """Store an imported corner's material (``material.spill``, made in a worker)."""
+    original = await asyncio.to_thread(Path(item.original).read_bytes)
+    pages = [await asyncio.to_thread(Path(p).read_bytes) for p in item.pages]
+    await keep(store, sid, item.corner, item.name, original,
+               material.Prepared(kind=item.kind, pages=pages, sizes=item.sizes, title=item.title))
+
+
+async def with_material(store: Store, sid: str, body: str) -> str:
+    """A JSON export (``body``, one object) with the corners' material as the last field
+    (R50): each original, base64, encoded in a thread."""
+    items = []
+    for corner, raw in await store.list_records(KIND + sid):
+        record = orjson.loads(raw)
+        data = await store.get_blob(sid, blob(corner, "original"))
+        if data is None:
+            continue
+        text = await asyncio.to_thread(_base64, data)
+        items.append({"corner": corner, "kind": record["kind"], "filename": record["filename"],
+                      "title": record.get("title", ""), "data": text})
+    if not items:
+        return body
+    end = body.rindex("}")
+    return await asyncio.to_thread(
+        lambda: body[:end].rstrip() + ',\n  "material": '
+        + orjson.dumps(items).decode() + "\n}")
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def refused(exc: material.MaterialRefused) -> Response:
+    return JSONResponse({"error": "unsupported_type", "message": str(exc),
+                         "reason": exc.reason}, 415)
 
 
 class MaterialAPI:
@@ -71,6 +136,7 @@ class MaterialAPI:
         if request.method == "DELETE":
             await self.store.delete_blobs(rec.id, blob(corner, ""))
             await self.store.delete_record(KIND + rec.id, corner)
+            await self._announce(rec, found[1], corner, int(time.time() * 1000), 0)
             return JSONResponse({"removed": corner})
         limit = self.server.settings.upload_max_bytes
         raw = await request.body()  # bounded before it was read (R43)
@@ -79,22 +145,32 @@ class MaterialAPI:
         if not raw:
             return error("unsupported_type", "the request has no file", 400)
         if material.sniff(raw) is None:  # refused before any work is spent on it
-            return error("unsupported_type", "not a PDF, PNG, JPEG or WebP file (by its "
-                         "content)", 415)
+            return refused(material.MaterialRefused(
+                "not a PDF, PNG, JPEG or WebP file (by its content)"))
         try:
             prepared = await offload.run(material.prepare, raw)
         except material.MaterialRefused as exc:
-            return error("unsupported_type", str(exc), 415)
-        name = material.clean_name(request.query_params.get("name", "") or "materiaal")
-        record = {"corner": corner, "kind": prepared.kind, "filename": name,
-                  "title": prepared.title, "pages": len(prepared.pages),
-                  "sizes": prepared.sizes, "bytes": len(raw), "version": int(time.time() * 1000)}
-        await self.store.delete_blobs(rec.id, blob(corner, ""))
-        await self.store.put_blob(rec.id, blob(corner, "original"), raw)
-        for i, page in enumerate(prepared.pages, start=1):
-            await self.store.put_blob(rec.id, blob(corner, f"{i}.webp"), page)
-        await self.store.put_record(KIND + rec.id, corner, orjson.dumps(record).decode())
+            return refused(exc)
+        name = request.query_params.get("name", "") or "materiaal"
+        record = await keep(self.store, rec.id, corner, name, raw, prepared)
+        await self._announce(rec, found[1], corner, int(record["version"]), len(prepared.pages))
         return JSONResponse(record, 201)
+
+    async def _announce(self, rec: SessionRecord, grant: Grant, corner: str, version: int,
+                        pages: int) -> None:
+        """``material.set`` on the control board: open pages fetch the material again. The
+        files are stored already; a store that fails now only delays what pages see."""
+        room = await self.server.registry.room(rec, rec.control_id)
+        if room is None or room.state.control is None:
+            return
+        op = MaterialSet(kind="material.set", corner=corner, version=version, pages=pages)
+        actor = Actor(participant=grant.participant, role="facilitator")
+        try:
+            await room.submit(f"material-{corner}-{version}"[:64], op, actor,
+                              room.state.control.round)
+        except StoreUnavailable:
+            log.warning("session %s: the change of %s's material was not announced", rec.id,
+                        corner)
 
     async def page(self, request: Request) -> Response:
         found = await self.server.authorised(request, *READERS)

@@ -4,6 +4,10 @@ A ``Room`` owns one board's in-memory state. Ops are queued, stored in batches (
 one fsync for all ops that arrived meanwhile), applied in seq order and only then acknowledged
 (R6). Every frame is encoded once and handed to each subscriber's bounded outbox; a subscriber
 whose outbox is full is cut, never waited for (R14).
+
+Longer than most modules on purpose: ordering, storage, fan-out and the cached state frames all
+turn on one board's state and seq at one moment; the parts that do not (drags, presence, the
+redaction rules, the outbox) live in their own modules.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ import orjson
 from . import board as rules
 from . import visibility
 from .board import Actor, Entry
-from .boardstate import BoardState, Note, Outcome, Spec, withheld
+from .boardstate import BoardState, Note, Outcome, Spec
 from .connection import Connection, encode
 from .drags import BoardDrags
 from .protocol import (
@@ -209,12 +213,11 @@ class Room:
                       actor=actor, ts=entry.ts, round=entry.round, op=op,
                       result=outcome.result, reason=outcome.reason, after=after, vote=vote)
         redacted, author = None, None
-        if outcome.result == "applied" and op["kind"] in visibility.TEXT_KINDS:
-            note = self.state.notes.get(op["note"])
-            if note is not None and visibility.text_hidden(self.state, note):
-                author = note.author
-                redacted = encode(event.model_copy(update={"op": {**op, "text": ""},
-                                                           "redacted": True}))
+        held = (visibility.withheld_op(self.state, op, entry.actor.participant)
+                if outcome.result == "applied" else None)
+        if held is not None:  # R28, R62: what the others get of it
+            author = held[0]
+            redacted = encode(event.model_copy(update={"op": held[1], "redacted": True}))
         self._fan_out(entry.seq, encode(event), redacted, author,
                       op["kind"] in visibility.REPLAY_SENSITIVE_KINDS)
         if outcome.result == "applied" and op["kind"] in visibility.RESYNC_KINDS:
@@ -413,10 +416,9 @@ class Room:
         if self._redacted_seq != self.state.seq:
             self._redacted.clear()
             self._redacted_seq, self._redacted_bytes = self.state.seq, 0
-            # Only authors of withheld notes read something others do not: everyone else
-            # shares one copy.
-            self._withheld_authors = {n.author for n in self.state.notes.values()
-                                      if withheld(self.state, n)}
+            # Only authors of withheld notes (and scorers, R62) read something others do
+            # not: everyone else shares one copy.
+            self._withheld_authors = visibility.private_readers(self.state)
         key = participant if participant in self._withheld_authors else ""
         text = self._redacted.get(key)
         if text is not None:

@@ -128,6 +128,7 @@ class Cluster(_Shape):
     title: Title
     into: Id | None
     removed: bool
+    corner: Id | None = None  # R60
 
 
 class Vote(_Shape):
@@ -137,6 +138,7 @@ class Vote(_Shape):
     cap: Annotated[int, Field(ge=1, le=MAX_BUDGET)]
     anonymous: bool
     open: bool
+    shown: bool = True  # R59
     casts: Annotated[dict[Who, Annotated[dict[VoteKey, Annotated[int, Field(ge=0, le=MAX_BUDGET)]],
                                         Field(max_length=MAX_BUDGET)]],
                      Field(max_length=MAX_PEOPLE)]
@@ -254,6 +256,27 @@ class SessionShape(BaseModel):
     round_minutes: Annotated[int, Field(ge=1, le=24 * 60)] = 15
 
 
+#: A corner's material in an export, base64: about 24 MiB of file (an import's body is bounded
+#: by IMPORT_MAX_MB before it is read, R43).
+MAX_MATERIAL_CHARS = 32 * 1024 * 1024
+
+
+class MaterialShape(_Shape):
+    """A corner's concept material (R50) as exported: the original file, base64. Nothing else
+    of it is believed on import: its kind, pages and title come from rendering it again."""
+
+    corner: Id
+    kind: Literal["pdf", "png", "jpeg", "webp"]
+    filename: Annotated[str, StringConstraints(max_length=200, pattern=ONE_LINE)]
+    title: Annotated[str, StringConstraints(max_length=200, pattern=ONE_LINE)] = ""
+    data: Annotated[str, StringConstraints(max_length=MAX_MATERIAL_CHARS,
+                                           pattern=r"^[A-Za-z0-9+/]*={0,2}$")]
+
+
+MATERIAL: TypeAdapter[list[MaterialShape]] = TypeAdapter(
+    Annotated[list[MaterialShape], Field(max_length=12)])
+
+
 class Document(BaseModel):
     """The JSON export (``format: vierhoeken-export``, version 1): lossless, one session."""
 
@@ -266,6 +289,8 @@ class Document(BaseModel):
     anonymous: bool = False
     session: SessionShape
     boards: Annotated[list[BoardEntry], Field(min_length=1, max_length=13)]
+    #: The corners' material (R50): in a JSON export, not in snapshots.
+    material: Annotated[list[MaterialShape], Field(max_length=12)] = []
 
 
 DOCUMENT: TypeAdapter[Document] = TypeAdapter(Document)

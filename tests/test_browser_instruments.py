@@ -8,6 +8,7 @@ too, and the radar's polygons follow the scores.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -155,6 +156,20 @@ def test_achtje_cell_note_partner_name_and_flag(server: Any, browser: Any) -> No
     assert problems == [], [*problems, read_log(server.proc)]
 
 
+def facilitator_op(base: str, token: str, board: str, op: dict[str, Any]) -> None:
+    """One op sent by a facilitator over its own websocket, acknowledged."""
+    from websockets.sync.client import connect
+
+    with connect(base.replace("http://", "ws://") + "/ws") as ws:
+        ws.send(json.dumps({"type": "hello", "v": 1, "token": token}))
+        ws.send(json.dumps({"type": "op", "id": "fac-op-1", "board": board, "op": op}))
+        while True:
+            frame = json.loads(ws.recv(timeout=10))
+            if frame.get("id", frame.get("ref")) == "fac-op-1":
+                assert frame["type"] == "ack", frame
+                return
+
+
 def score_all(page: Any, scores: list[int]) -> None:
     for aspect, score in zip(ASPECTS, scores, strict=True):
         page.locator(f'input[type=radio][data-aspect="{aspect}"][data-score="{score}"]').check()
@@ -166,7 +181,11 @@ def fmt(values: list[float]) -> str:
 
 def test_reflectietool_scores_radar_and_reflections(server: Any, browser: Any) -> None:
     problems: list[str] = []
-    a, b = two_pages(server, browser, "reflectietool", "ambitie", problems)
+    made = server.create_session("reflectietool")
+    a = open_page(browser, problems, "A")
+    b = open_page(browser, problems, "B")
+    join_board(a, server.url, str(made["code"]), "ambitie")
+    join_board(b, server.url, str(made["code"]), "ambitie")
     radar_all = b.locator('#radar polygon[data-series="all"]')
     expect(radar_all).to_have_attribute("data-values", ",,,,")
 
@@ -193,20 +212,24 @@ def test_reflectietool_scores_radar_and_reflections(server: Any, browser: Any) -
     expect(b.locator('.aspect-agg[data-aspect="ambitie"] .agg-all .agg-mean')).to_have_attribute(
         "data-mean", f"{means[0]:g}")
 
-    # A new reflection: empty radar for it, the previous one dashed beside it.
-    a.locator("#new-reflection").click()
+    # A new reflection (a facilitator's, R64): everyone moves to it; empty radar for it, the
+    # previous one dashed beside it.
+    expect(a.locator("#new-reflection")).to_have_count(0)
+    facilitator_op(server.url, str(made["facilitator_token"]), made["session"]["boards"][0]["id"],
+                   {"kind": "reflection.add", "reflection": "r2"})
     expect(b.locator("#reflection-select option")).to_have_count(2)
     expect(a.locator("#reflection-select")).to_have_value("r2")
+    expect(b.locator("#reflection-select")).to_have_value("r2")
     radar_a = a.locator('#radar polygon[data-series="all"]')
     expect(radar_a).to_have_attribute("data-values", ",,,,")
     expect(a.locator('#radar polygon[data-series="previous"]')).to_have_attribute(
         "data-values", fmt(means))
     score_all(a, [4, 4, 4, 4, 4])
     expect(radar_a).to_have_attribute("data-values", "4,4,4,4,4")
-    # B still looks at reflection 1 until it picks reflection 2.
+    expect(radar_all).to_have_attribute("data-values", "4,4,4,4,4")  # B is on it too
+    # B can look back at reflection 1.
+    b.locator("#reflection-select").select_option("r1")
     expect(radar_all).to_have_attribute("data-values", fmt(means))
-    b.locator("#reflection-select").select_option("r2")
-    expect(radar_all).to_have_attribute("data-values", "4,4,4,4,4")
     # Someone who opens the tool now starts on the newest reflection.
     c = open_page(browser, problems, "C")
     join_board(c, server.url, a.url.split("/j/")[1].split("/")[0], "ambitie")

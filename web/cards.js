@@ -1,10 +1,12 @@
 // A note as a card on a board: cloned from an empty card per colour, filled again only where
 // what it shows changed (a big board's update touches the cards of the notes that changed);
-// the dot buttons of an open vote (R27) and its results; the keyboard on a focused card.
-// Everything people wrote goes in as text only (R30), names and groups bidi-isolated (R37).
+// the part of the instrument it is about (R49); the dot buttons of an open vote (R27) and its
+// results; the keyboard on a focused card. Everything people wrote goes in as text only (R30),
+// names and groups bidi-isolated (R37).
 
 import { bdi, el } from "./html.js";
 import { getLang, t } from "./i18n.js";
+import { partLabel } from "./parts.js";
 import { COLOR_MARKS, COLORS } from "./ui.js";
 import { castDot, totalOf, voteApplies } from "./votes.js";
 
@@ -55,6 +57,7 @@ export class NoteCards {
         el("span", { class: "note-flag", hidden: true }), menuBtn),
       // Someone's text: its own direction, isolated from what is around it (R37).
       el("p", { class: "note-text", dir: "auto" }),
+      el("p", { class: "note-part", hidden: true }),
       el("p", { class: "note-edited", hidden: true }));
       this.templates.set(key, card);
     }
@@ -73,12 +76,13 @@ export class NoteCards {
     const flag = meta.nextSibling;
     const menu = view.readOnly ? null : flag.nextSibling;
     const text = head.nextSibling;
-    const edited = text.nextSibling;
+    const part = text.nextSibling;
+    const edited = part.nextSibling;
     // The parts fill writes, and what they show now (as the template made them).
-    card._parts = { handle, mark, meta, flag, menu, text, edited };
+    card._parts = { handle, mark, meta, flag, menu, text, part, edited };
     card._shown = {
       classes: `${colour}|false|false|false|false|${!view.readOnly}`, colour, text: "", meta: "[]", flag: "",
-      menuHidden: false, edited: "",
+      menuHidden: false, edited: "", part: "",
     };
     menu?.addEventListener("click", (e) => { e.stopPropagation(); view.menu.toggle(card); });
     card.addEventListener("keydown", (e) => this.key(e, card));
@@ -132,6 +136,14 @@ export class NoteCards {
       if (n.group) nodes.push(bdi(n.group, { class: "note-group" }));
       if (n.pending) nodes.push(t("pending"));
       parts.meta.replaceChildren(...nodes.flatMap((x, i) => (i ? [" · ", x] : [x])));
+    }
+    // R49: the part of the instrument the note is about.
+    const about = n.part ? t("notePart", { part: partLabel(view.instrument, n.part) }) : "";
+    if (shownNow.part !== about) {
+      shownNow.part = about;
+      parts.part.hidden = !about;
+      parts.part.textContent = about;
+      if (n.part) parts.part.dataset.part = n.part; else delete parts.part.dataset.part;
     }
     // R32: a text changed by someone else than its author says by whom.
     const editedBy = n.edited_by && n.edited_by !== n.author && !n.redacted
@@ -203,7 +215,8 @@ export class NoteCards {
       mineEl.textContent = "●".repeat(Math.min(have, 10));
       mineEl.setAttribute("aria-label", t("myDotsOn", { n: have }));
       box.querySelector(".vote-minus").disabled = have <= 0;
-      box.querySelector(".vote-plus").classList.toggle("is-spent", view.remaining <= 0 || have >= v.cap);
+      // No dot left, or this note has the most one person may give it: "+ stem" cannot be pressed.
+      box.querySelector(".vote-plus").disabled = view.remaining <= 0 || have >= v.cap;
     }
   }
 

@@ -2,9 +2,12 @@
 // Toepasbaarheid, Tips) as columns of notes. Within a station the notes are grouped by the
 // session's clusters (R26): a facilitator makes, renames, merges and removes clusters, drags a
 // note onto one (or picks one in the note's menu); everyone else sees the groups read-only.
-// When a vote's results show, clusters go by their dots.
+// When a vote's results show, clusters go by their dots. Above the stations, the corner's
+// instrument itself (cornerfigure.js): its material and its figure, whose parts a note can
+// point at (R49). A corner's screen draws the figure beside the notes itself (projector.js).
 
 import { ClusterBox, effectiveCluster, liveClusters, newClusterControl, orderClusters } from "./clusters.js";
+import { CornerFigure } from "./cornerfigure.js";
 import { el } from "./html.js";
 import { t } from "./i18n.js";
 import { maySend } from "./rules.js";
@@ -18,10 +21,15 @@ export class CornerBoard {
     this.boxes = new Map(); // cluster id -> ClusterBox
     this.looseHeads = new Map(); // zone id -> "not in a cluster" heading
     this.live = new Set(); // cluster ids shown by the last update
+    this.figure = null;
   }
 
   build() {
     const { view } = this;
+    if (view.layout === "stations" && !view.root.closest(".projector")) {
+      this.figure = new CornerFigure(view);
+      if (this.figure.el) this.body.appendChild(this.figure.el);
+    }
     const columns = el("div", { class: "stations" });
     for (const s of view.stations) {
       let before = [];
@@ -43,7 +51,13 @@ export class CornerBoard {
     this.body.appendChild(columns);
   }
 
-  update() {}
+  update(extra, mirror) {
+    this.figure?.update(mirror.view());
+  }
+
+  destroy() {
+    this.figure?.destroy();
+  }
 
   /** Dots of the shown vote on the notes of cluster `cid`. */
   clusterVotes(cid, notes) {

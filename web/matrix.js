@@ -1,12 +1,25 @@
 // De matrix as a working board (R17): the seven questions as rows, activities as columns
-// (column.add, column.rename, column.move); a note lives on a question (its row) or in a cell
-// `<row>@<column>`. The table is built again when the columns change, kept otherwise.
+// (column.add, column.rename, column.move, column.remove after a confirmation); a note lives on
+// a question (its row) or in a cell `<row>@<column>`. The table is built again when the
+// columns change, kept otherwise. A question's head is the same on the matrix's corner
+// (figure.js).
 
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import { localized } from "./parts.js";
 import { maxLength } from "./rules.js";
 import { items } from "./template.js";
-import { commitInput, setIfIdle } from "./ui.js";
+import { askConfirm, commitInput, setIfIdle } from "./ui.js";
+
+/** A question as the matrix shows it: its number, title and prompt. */
+export function questionHead(r, ri) {
+  const prompt = localized(r, "prompt");
+  return [
+    el("span", { class: "q-num", text: `${ri + 1}` }),
+    el("span", { class: "q-title", text: localized(r) }),
+    prompt ? el("span", { class: "q-prompt", text: prompt }) : null,
+  ];
+}
 
 export class Matrix {
   constructor(view, body) {
@@ -60,7 +73,7 @@ export class Matrix {
       if (input) setIfIdle(input, c.title);
       const title = c.title || t("activityN", { n: i + 1 });
       this.rows.forEach((r, ri) => {
-        this.view.zoneTitles.set(`${r.id}@${c.id}`, `${ri + 1}. ${r.title} · ${title}`);
+        this.view.zoneTitles.set(`${r.id}@${c.id}`, `${ri + 1}. ${localized(r)} · ${title}`);
       });
     });
   }
@@ -96,21 +109,40 @@ export class Matrix {
               type: "button", class: "col-right", text: "→", disabled: i === n - 1,
               "aria-label": t("moveRight"), title: t("moveRight"),
               onclick: () => move(this.columns.findIndex((x) => x.id === c.id) + 1),
+            }),
+            el("button", {
+              type: "button", class: "col-remove", text: "✕",
+              "aria-label": t("removeColumn"), title: t("removeColumn"),
+              onclick: () => this.remove(c.id),
             })));
       }));
     const body = el("tbody", {}, this.rows.map((r, ri) => el("tr", { dataset: { row: r.id } },
-      el("th", { class: "matrix-q", scope: "row" },
-        el("span", { class: "q-num", text: `${ri + 1}` }),
-        el("span", { class: "q-title", text: r.title }),
-        r.prompt ? el("span", { class: "q-prompt", text: r.prompt }) : null),
+      el("th", { class: "matrix-q", scope: "row" }, questionHead(r, ri)),
       el("td", { class: "matrix-cell matrix-rownotes" }, view.zoneBox(r.id, {
-        title: r.title, label: `${ri + 1}. ${r.title}`, hideTitle: true, compact: true, className: "cell",
+        title: localized(r), label: `${ri + 1}. ${localized(r)}`, hideTitle: true, compact: true, className: "cell",
       })),
       columns.map((c, ci) => el("td", { class: "matrix-cell", dataset: { column: c.id } },
         view.zoneBox(`${r.id}@${c.id}`, {
-          title: r.title, hideTitle: true, compact: true, className: "cell",
-          label: `${ri + 1}. ${r.title} · ${c.title || t("activityN", { n: ci + 1 })}`,
+          title: localized(r), hideTitle: true, compact: true, className: "cell",
+          label: `${ri + 1}. ${localized(r)} · ${c.title || t("activityN", { n: ci + 1 })}`,
         }))))));
     clear(this.wrap).appendChild(el("table", { class: "matrix" }, el("thead", {}, head), body));
+  }
+
+  /** Remove an activity after asking: the notes in its cells go back to their question. */
+  async remove(columnId) {
+    const { view } = this;
+    const i = this.columns.findIndex((c) => c.id === columnId);
+    if (i < 0) return;
+    const name = this.columns[i].title || t("activityN", { n: i + 1 });
+    let notes = 0;
+    for (const n of view.store.mirror(view.board.id).view().values()) {
+      if (n.zone.endsWith(`@${columnId}`)) notes += 1;
+    }
+    const { ok } = await askConfirm({
+      title: t("removeColumnTitle", { name }), message: t("removeColumnText", { n: notes }),
+      confirm: t("removeColumn"), id: "remove-column",
+    });
+    if (ok && this.columns.some((c) => c.id === columnId)) view.op({ kind: "column.remove", column: columnId });
   }
 }

@@ -1,10 +1,12 @@
 // A note's menu ("⋯") on a board: its colour, the zone it is in (choosing another moves it
-// there), delete; for a facilitator also its cluster (R26) and hiding it (R28). While open it
-// is filled again on every update, so it always shows the note as it is now.
+// there), on a corner board the part of the instrument it is about (R49: changed or cleared
+// with note.pin), delete; for a facilitator also its cluster (R26) and hiding it (R28). While
+// open it is filled again on every update, so it always shows the note as it is now.
 
 import { clusterTitle, effectiveCluster, liveClusters } from "./clusters.js";
 import { el } from "./html.js";
 import { t } from "./i18n.js";
+import { partLabel, partsOf } from "./parts.js";
 import { maySend } from "./rules.js";
 import { COLOR_MARKS, COLORS } from "./ui.js";
 
@@ -58,6 +60,19 @@ export class NoteMenu {
     });
     const rows = [swatches, el("div", { class: "tool-row" }, select, del)];
     const role = view.me?.role;
+    const parts = view.layout === "stations" ? partsOf(view.instrument) : [];
+    if (parts.length && maySend(role, "note.pin")) {
+      const pin = el("select", { class: "note-pin", "aria-label": t("notePinLabel"), title: t("notePinLabel") },
+        el("option", { value: "", text: t("notePinNone") }),
+        parts.map((p) => el("option", { value: p.id, text: partLabel(view.instrument, p.id) })));
+      pin.value = n.part || "";
+      pin.addEventListener("change", () => {
+        const part = pin.value || null;
+        op((cur) => ((cur.part || null) !== part ? { kind: "note.pin", note: cur.id, part } : null));
+      });
+      rows.push(el("div", { class: "tool-row" }, el("label", { class: "note-pin-label" },
+        el("span", { text: t("notePinLabel") }), pin)));
+    }
     if (maySend(role, "note.hide")) {
       const modRow = el("div", { class: "tool-row" });
       if (view.clusterable && maySend(role, "note.cluster")) {
@@ -91,6 +106,8 @@ export class NoteMenu {
     for (const b of tools.querySelectorAll(".swatch")) {
       b.setAttribute("aria-pressed", String(b.dataset.color === n.color));
     }
+    const pin = tools.querySelector(".note-pin");
+    if (pin && document.activeElement !== pin && pin.value !== (n.part || "")) pin.value = n.part || "";
     const move = tools.querySelector(".move-to");
     if (move && move.value !== n.zone && [...move.options].some((o) => o.value === n.zone)) move.value = n.zone;
     const hide = tools.querySelector(".note-hide");

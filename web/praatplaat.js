@@ -1,9 +1,30 @@
 // De praatplaat as a working board (R17): notes on DE OPGAVE in the middle, the three domains
 // around it, and the six mechanisms as a band below. Only zones: every note works as on any
-// board (view.zoneBox).
+// board (view.zoneBox). The same shape, with a tappable part in place of each zone, is the
+// praatplaat on its corner (figure.js).
 
 import { el } from "./html.js";
 import { items, sectionOf } from "./template.js";
+import { localized } from "./parts.js";
+
+/**
+ * The praatplaat's shape from its template: DE OPGAVE and the domains in a ring, the mechanisms
+ * as a band. `cell(item, className, heading)` makes each part (a zone, or a part to tap).
+ */
+export function praatplaatShape(inst, cell) {
+  const opgave = items(inst, "opgave")[0];
+  const domains = sectionOf(inst, "domeinen");
+  const mechs = sectionOf(inst, "mechanismen");
+  const ring = el("div", { class: "praat-ring" },
+    opgave ? cell(opgave, "praat-opgave", "h2") : null,
+    (domains?.items || []).map((d, i) => cell(d, `praat-domain praat-domain-${i + 1}`, "h2")));
+  return [
+    domains ? el("p", { class: "section-caption", text: localized(domains) }) : null,
+    ring,
+    mechs ? el("h2", { class: "section-title", text: localized(mechs) }) : null,
+    mechs ? el("div", { class: "praat-mechs" }, mechs.items.map((m) => cell(m, "praat-mech", "h3"))) : null,
+  ].filter(Boolean);
+}
 
 export class Praatplaat {
   constructor(view, body) {
@@ -13,31 +34,9 @@ export class Praatplaat {
 
   build() {
     const { view } = this;
-    const inst = view.instrument;
-    const opgave = items(inst, "opgave")[0];
-    const domains = sectionOf(inst, "domeinen");
-    const mechs = sectionOf(inst, "mechanismen");
-    const ring = el("div", { class: "praat-ring" });
-    if (opgave) {
-      ring.appendChild(view.zoneBox(opgave.id, {
-        title: opgave.title, prompt: opgave.prompt, className: "praat-opgave", heading: "h2",
-      }));
-    }
-    (domains?.items || []).forEach((d, i) => {
-      ring.appendChild(view.zoneBox(d.id, {
-        title: d.title, prompt: d.prompt, className: `praat-domain praat-domain-${i + 1}`, heading: "h2",
-      }));
-    });
-    const parts = [];
-    if (domains) parts.push(el("p", { class: "section-caption", text: domains.title }));
-    parts.push(ring);
-    if (mechs) {
-      parts.push(el("h2", { class: "section-title", text: mechs.title }),
-        el("div", { class: "praat-mechs" }, mechs.items.map((m) => view.zoneBox(m.id, {
-          title: m.title, prompt: m.prompt, className: "praat-mech", heading: "h3",
-        }))));
-    }
-    this.body.append(...parts);
+    this.body.append(...praatplaatShape(view.instrument, (item, className, heading) => view.zoneBox(item.id, {
+      title: localized(item), prompt: localized(item, "prompt"), className, heading,
+    })));
   }
 
   update() {}

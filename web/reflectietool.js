@@ -1,20 +1,50 @@
 // De reflectietool as a working board (R17, R18): five aspects scored on the template's scale,
 // one score per person per aspect and reflection (score.set replaces), for partner A or B or
-// neither; a later reflection (reflection.add) to compare with; the aggregates recomputed here
-// from the scores (aggregate.js) beside a live radar chart; notes per aspect.
+// neither; a later reflection (reflection.add, a facilitator's: everyone moves to it, R64),
+// named by the day it was started (R63); the aggregates recomputed here from the scores
+// (aggregate.js) beside a live radar chart; notes per aspect. While the board is hidden until
+// reveal (R62) a participant's page has only their own scores (the server sends no others):
+// it shows those and says the rest comes when the facilitator reveals.
 
 import { aggregates, PARTNERS } from "./aggregate.js";
 import { clear, el } from "./html.js";
-import { t } from "./i18n.js";
-import { maxLength } from "./rules.js";
+import { getLang, t } from "./i18n.js";
+import { localized } from "./parts.js";
+import { maxLength, maySend } from "./rules.js";
 import { Radar } from "./radar.js";
 import { items } from "./template.js";
 import { setIfIdle } from "./ui.js";
 
-/** A reflection's title; the default "Reflectie N" (shared data, R18) in the page's language. */
-function reflTitle(r) {
+const DAY = { day: "numeric", month: "long", year: "numeric" };
+
+function locale() {
+  return getLang() === "en" ? "en-GB" : "nl-NL";
+}
+
+/**
+ * A reflection's name (R63): the default "Reflectie N" (shared data, R18) as the day it was
+ * started ("Reflectie 3 december 2026", with the time when another one started that day); a
+ * title someone gave it with that day beside it; the first one, started with the board, by
+ * its number.
+ */
+export function reflTitle(r, all = []) {
   const m = /^Reflectie (\d+)$/.exec(r?.title || "");
-  return m ? t("reflectionN", { n: m[1] }) : (r?.title || r?.id || "");
+  let date = "";
+  if (r?.ts) {
+    const when = new Date(r.ts * 1000);
+    date = when.toLocaleDateString(locale(), DAY);
+    if (all.some((o) => o !== r && o.ts && new Date(o.ts * 1000).toDateString() === when.toDateString())) {
+      date += ` ${when.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" })}`;
+    }
+  }
+  if (m) return date ? t("reflectionOn", { date }) : t("reflectionN", { n: m[1] });
+  const title = r?.title || r?.id || "";
+  return date ? t("reflectionTitled", { title, date }) : title;
+}
+
+/** The radar's axes: the aspects by their short name (their prompt), in template order. */
+export function aspectAxes(aspects) {
+  return aspects.map((a) => ({ id: a.id, label: localized(a, "prompt") || localized(a) }));
 }
 
 function fmt(v, digits = 1) {
@@ -43,25 +73,26 @@ export class Reflectietool {
     const inst = view.instrument;
     this.aspects = items(inst, "aspecten");
     this.scale = inst.scale || { min: 1, max: 5, labels: {} };
-    const labels = this.scale.labels || {};
+    const labels = (getLang() === "en" ? this.scale.labels_en : null) || this.scale.labels || {};
 
     this.select = el("select", { id: "reflection-select", "aria-label": t("reflection") });
     this.select.addEventListener("change", () => {
       this.current = this.select.value;
       this.picked = true;
+      this.moved.hidden = true;
       view.update();
     });
-    const newBtn = view.readOnly ? null : el("button", {
+    // R64: a facilitator starts the next reflection; everyone on the board moves to it.
+    const newBtn = view.readOnly || !maySend(view.me?.role, "reflection.add") ? null : el("button", {
       type: "button", id: "new-reflection", class: "navbtn", text: t("newReflection"),
       onclick: () => {
-        const n = (this.extra?.reflections || []).length;
-        const id = `r${n + 1}`;
-        view.op({ kind: "reflection.add", reflection: id, title: `Reflectie ${n + 1}` }); // shared data: one title for all
-        this.current = id;
-        this.picked = true;
-        view.update();
+        const have = new Set((this.extra?.reflections || []).map((r) => r.id));
+        let n = have.size + 1;
+        while (have.has(`r${n}`)) n += 1;
+        view.op({ kind: "reflection.add", reflection: `r${n}` }); // the server names it "Reflectie N"
       },
     });
+    this.moved = el("p", { class: "notice refl-moved", id: "reflection-moved", role: "status", hidden: true });
     const partnerPick = el("fieldset", { class: "speaks-for", id: "speaks-for" },
       el("legend", { text: t("speaksFor") }),
       [["partner-a", t("partnerA")], ["partner-b", t("partnerB")], ["", t("partnerNone")]].map(([value, text]) => {
@@ -79,16 +110,14 @@ export class Reflectietool {
       }));
 
     const list = el("div", { class: "aspects" }, this.aspects.map((a) => this.aspectCard(a, labels)));
-    this.radar = new Radar({
-      axes: this.aspects.map((a) => ({ id: a.id, label: a.prompt || a.title })),
-      scale: this.scale, title: t("radarTitle"),
-    });
+    this.radar = new Radar({ axes: aspectAxes(this.aspects), scale: this.scale, title: t("radarTitle") });
     this.legend = el("ul", { class: "radar-legend" });
     this.summaryLine = el("p", { class: "radar-summary" });
     this.body.append(
       el("div", { class: "refl-bar" },
         el("label", { class: "refl-pick" }, el("span", { text: t("reflection") }), this.select),
         newBtn, view.readOnly ? null : partnerPick),
+      this.moved,
       el("div", { class: "refl-main" },
         list,
         el("aside", { class: "refl-chart" },
@@ -99,7 +128,7 @@ export class Reflectietool {
     const { view } = this;
     const radios = [];
     const scale = el("fieldset", { class: "score-scale", dataset: { aspect: a.id } },
-      el("legend", { class: "sr-only", text: a.title }));
+      el("legend", { class: "sr-only", text: localized(a) }));
     for (let v = this.scale.min; v <= this.scale.max; v += 1) {
       const radio = el("input", {
         type: "radio", name: `score-${a.id}`, value: String(v), disabled: view.readOnly,
@@ -113,7 +142,7 @@ export class Reflectietool {
     }
     const note = el("textarea", {
       class: "score-note", rows: "2", maxlength: String(maxLength("score.set", "note")), placeholder: t("scoreNote"),
-      "aria-label": t("scoreNoteFor", { aspect: a.title }), readonly: view.readOnly, dataset: { aspect: a.id },
+      "aria-label": t("scoreNoteFor", { aspect: localized(a) }), readonly: view.readOnly, dataset: { aspect: a.id },
     });
     note.addEventListener("change", () => {
       if (this.myScore(a.id) != null || radios.some((r) => r.checked)) this.send(a.id);
@@ -121,10 +150,10 @@ export class Reflectietool {
     const agg = el("div", { class: "aspect-agg", dataset: { aspect: a.id } });
     this.aspectEls.set(a.id, { radios, note, agg });
     return el("article", { class: "aspect", dataset: { aspect: a.id } },
-      el("h2", { class: "aspect-title", text: a.title }),
-      a.prompt ? el("p", { class: "aspect-prompt", text: a.prompt }) : null,
+      el("h2", { class: "aspect-title", text: localized(a) }),
+      localized(a, "prompt") ? el("p", { class: "aspect-prompt", text: localized(a, "prompt") }) : null,
       scale, note, agg,
-      view.zoneBox(a.id, { title: t("notes"), label: a.title, className: "aspect-notes", heading: "h3", compact: true }));
+      view.zoneBox(a.id, { title: t("notes"), label: localized(a), className: "aspect-notes", heading: "h3", compact: true }));
   }
 
   myScores(reflection = this.current) {
@@ -159,18 +188,33 @@ export class Reflectietool {
     }
   }
 
-  update(extra) {
+  update(extra, mirror) {
     this.extra = extra;
     const refls = extra.reflections;
+    // R64: a reflection started since the last update moves everyone to it, with a word why
+    // (counted from the first state the server sent, not from the empty board before it).
+    const started = this.known ? refls.filter((r) => !this.known.has(r.id)) : [];
+    if (mirror?.epoch) this.known = new Set(refls.map((r) => r.id));
+    if (started.length) {
+      this.current = started[started.length - 1].id;
+      this.picked = false;
+      const said = t("reflectionStarted", { title: reflTitle(started[started.length - 1], refls) });
+      this.moved.textContent = said;
+      this.moved.hidden = false;
+      this.view.notify(said); // also seen by whoever is scrolled down, scoring
+    }
     // Until this person picks or scores one, follow the newest reflection (the placeholder
     // state before the first real one has only r1).
     if (!this.picked || !refls.some((r) => r.id === this.current)) this.current = refls[refls.length - 1]?.id || "r1";
-    const key = refls.map((r) => `${r.id}:${r.title}`).join("|");
+    const key = refls.map((r) => `${r.id}:${r.title}:${r.ts}`).join("|") + getLang();
     if (key !== this.reflKey) {
       this.reflKey = key;
-      clear(this.select).append(...refls.map((r) => el("option", { value: r.id, text: reflTitle(r) })));
+      clear(this.select).append(...refls.map((r) => el("option", { value: r.id, text: reflTitle(r, refls) })));
     }
     if (this.select.value !== this.current) this.select.value = this.current;
+    // R62: hidden until reveal, a participant (or screen) has only their own scores.
+    const blind = this.view.mode === "hidden" && !this.view.facilitator;
+    this.blind = blind;
 
     const ids = this.aspects.map((a) => a.id);
     const agg = aggregates(extra.scores, refls, ids, this.scale);
@@ -185,26 +229,39 @@ export class Reflectietool {
       const my = mine.get(a.id);
       for (const r of els.radios) r.checked = my != null && Number(r.value) === my.score;
       setIfIdle(els.note, my?.note || "");
-      this.fillAgg(els.agg, cur[a.id], before?.[a.id] ?? null, prev);
+      if (blind) this.fillHidden(els.agg);
+      else this.fillAgg(els.agg, cur[a.id], before?.[a.id] ?? null, prev, refls);
     }
 
     const means = (series) => ids.map((id) => cur[id]?.[series]?.mean ?? null);
     const series = [];
-    if (before && ids.some((id) => before[id]?.all?.n)) {
-      series.push({ key: "previous", values: ids.map((id) => before[id]?.all?.mean ?? null), label: reflTitle(prev) });
+    if (blind) {
+      series.push({ key: "mine", values: ids.map((id) => mine.get(id)?.score ?? null), label: t("myScores") });
+    } else {
+      if (before && ids.some((id) => before[id]?.all?.n)) {
+        series.push({ key: "previous", values: ids.map((id) => before[id]?.all?.mean ?? null), label: reflTitle(prev, refls) });
+      }
+      for (const p of PARTNERS) {
+        if (ids.some((id) => cur[id]?.[p]?.n)) series.push({ key: p, values: means(p), label: p === "partner-a" ? t("partnerA") : t("partnerB") });
+      }
+      series.push({ key: "all", values: means("all"), label: t("everyone") });
     }
-    for (const p of PARTNERS) {
-      if (ids.some((id) => cur[id]?.[p]?.n)) series.push({ key: p, values: means(p), label: p === "partner-a" ? t("partnerA") : t("partnerB") });
-    }
-    series.push({ key: "all", values: means("all"), label: t("everyone") });
     this.radar.update(series);
     clear(this.legend).append(...series.slice().reverse().map((s) => el("li", { class: `legend-${s.key}` },
       el("span", { class: `swatch-line series-${s.key}`, "aria-hidden": "true" }), el("span", { text: s.label }))));
     const n = Math.max(0, ...ids.map((id) => cur[id]?.all?.n || 0));
-    this.summaryLine.textContent = t("respondents", { n });
+    this.summaryLine.textContent = blind ? t("scoresHidden") : t("respondents", { n });
   }
 
-  fillAgg(node, a, prevA, prev) {
+  /** R62: instead of the others' scores, until the facilitator reveals them. */
+  fillHidden(node) {
+    if (node.dataset.hidden === "true") return;
+    node.dataset.hidden = "true";
+    clear(node).append(el("p", { class: "agg-hidden", text: t("scoresHiddenShort") }));
+  }
+
+  fillAgg(node, a, prevA, prev, refls) {
+    delete node.dataset.hidden;
     clear(node);
     const all = a?.all || { n: 0, mean: null, sd: null, dist: {} };
     const row = (label, s, cls) => el("div", { class: `agg-row ${cls}` },
@@ -226,6 +283,6 @@ export class Reflectietool {
       const s = a?.[p];
       if (s?.n) node.append(row(p === "partner-a" ? t("partnerA") : t("partnerB"), s, `agg-${p}`));
     }
-    if (prev && prevA?.all?.n) node.append(row(t("previous", { title: reflTitle(prev) }), prevA.all, "agg-previous"));
+    if (prev && prevA?.all?.n) node.append(row(t("previous", { title: reflTitle(prev, refls) }), prevA.all, "agg-previous"));
   }
 }

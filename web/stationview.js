@@ -3,11 +3,13 @@
 // session's clusters of that station above them (R26: clusters are session-wide, so one
 // cluster can hold notes of several boards). Notes go into a cluster by dragging (drag.js) or
 // by the menu on each note; "Suggesties" asks for suggested clusters (suggestions.js, R29).
+// "Per onderdeel" groups each corner's notes by the part of its instrument they point at (R49).
 
 import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterControl, orderClusters, undoButton } from "./clusters.js";
 import { DragController } from "./drag.js";
 import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import { partLabel, partsOf } from "./parts.js";
 import { Suggestions } from "./suggestions.js";
 import { colourMark, COLORS } from "./ui.js";
 import { currentVote, totalOf, voteApplies, VoteAdmin } from "./votes.js";
@@ -41,6 +43,7 @@ export class StationView {
     this.stations = session.stations || [];
     this.station = this.stations.some((s) => s.id === station) ? station : this.stations[0]?.id;
     this.destroyed = false;
+    this.byPart = false;
     this.drags = new DragController({
       locate: (d, x, y) => this.locate(d, x, y),
       end: (d, commit) => this.dropped(d, commit),
@@ -75,6 +78,7 @@ export class StationView {
 
   build() {
     this.cards = new Map(); // "board/note" -> card
+    this.groups = new Map(); // "<board>|<part>" -> {el, head, list} (grouped by part)
     this.boxes = new Map(); // cluster id -> ClusterBox
     this.columns = new Map(); // board id -> list
     const tabs = el("div", { class: "station-tabs", role: "tablist", "aria-label": t("stationPick") },
@@ -84,6 +88,14 @@ export class StationView {
         onclick: () => this.setStation(s.id),
       })));
     this.undoBtn = undoButton(this.store);
+    this.partBtn = el("button", {
+      type: "button", class: "ctl", id: "group-by-part", "aria-pressed": String(this.byPart), text: t("groupByPart"),
+      onclick: () => {
+        this.byPart = !this.byPart;
+        this.partBtn.setAttribute("aria-pressed", String(this.byPart));
+        this.update();
+      },
+    });
     if (this.suggest) this.suggest.gone = true;
     this.suggest = new Suggestions({
       store: this.store, controlId: this.controlId, sessionId: this.session.id, token: this.token,
@@ -119,7 +131,7 @@ export class StationView {
         tabs),
       el("div", { class: "ctl-row station-tools" },
         newClusterControl({ store: this.store, controlId: this.controlId, station: this.station, stationTitle: this.stationTitle() }),
-        this.undoBtn, this.suggest.button),
+        this.undoBtn, this.suggest.button, this.partBtn),
       this.voteAdmin.el,
       this.suggest.box,
       el("h2", { class: "section-title", text: t("clustersOf", { station: this.stationTitle() }) }),
@@ -186,7 +198,8 @@ export class StationView {
     this.emptyClusters.hidden = live.length > 0;
     for (const [bid, list] of this.columns) {
       const items = loose.get(bid).sort(order);
-      this.place(list, items);
+      if (this.byPart) this.placeByPart(this.boards.find((b) => b.id === bid), list, items);
+      else this.place(list, items);
       list.parentNode.classList.toggle("is-empty", items.length === 0);
     }
     const seen = new Set(all.map((x) => x.key));
@@ -216,6 +229,33 @@ export class StationView {
     while (list.children.length > i) list.children[i].remove();
   }
 
+  /** A corner's notes under the parts of its instrument they point at, in template order. */
+  placeByPart(board, list, items) {
+    const inst = this.instruments.get(board.instrument);
+    const order = [...partsOf(inst).map((p) => p.id), ""];
+    const byPart = new Map(order.map((p) => [p, []]));
+    for (const x of items) (byPart.get(x.note.part || "") || byPart.get("")).push(x);
+    const shown = [];
+    for (const part of order) {
+      const these = byPart.get(part);
+      const key = `${board.id}|${part}`;
+      if (!these.length) continue;
+      let group = this.groups.get(key);
+      if (!group) {
+        const head = el("h4", { class: "part-group-head" });
+        const inner = el("div", { class: "note-list" });
+        group = { el: el("section", { class: "part-group", dataset: { part } }, head, inner), head, list: inner };
+        this.groups.set(key, group);
+      }
+      const title = part ? partLabel(inst, part) : t("noPart");
+      const text = `${title} (${these.length})`;
+      if (group.head.textContent !== text) group.head.textContent = text;
+      shown.push(group.el);
+      this.place(group.list, these);
+    }
+    if (list.children.length !== shown.length || shown.some((g, i) => list.children[i] !== g)) list.replaceChildren(...shown);
+  }
+
   makeCard(board) {
     const card = el("article", { class: "note snote", tabindex: "0", dataset: { board: board.id, corner: board.instrument } });
     const clusterSel = el("select", { class: "note-cluster", "aria-label": t("clusterOfNote") });
@@ -239,6 +279,7 @@ export class StationView {
         el("span", { class: "note-meta" }),
         el("span", { class: "note-flag", hidden: true })),
       el("p", { class: "note-text", dir: "auto" }),
+      el("p", { class: "note-part", hidden: true }),
       el("div", { class: "vote-box", hidden: true }, el("span", { class: "vote-total" })),
       el("div", { class: "tool-row snote-tools" }, clusterSel, hide));
     card.addEventListener("pointerdown", (e) => {
@@ -265,6 +306,9 @@ export class StationView {
       .filter(Boolean).join(" · ");
     const metaEl = card.querySelector(".note-meta");
     if (metaEl.textContent !== meta) metaEl.textContent = meta;
+    const part = card.querySelector(".note-part");
+    const about = n.part ? t("notePart", { part: partLabel(this.instruments.get(board.instrument), n.part) }) : "";
+    if (part.textContent !== about) { part.textContent = about; part.hidden = !about; }
     const flag = card.querySelector(".note-flag");
     flag.hidden = !n.hidden;
     flag.textContent = n.hidden ? t("hiddenFlag") : "";
