@@ -24,6 +24,10 @@ client with its own connections, so waiting boards never starve appends and read
 Durability (R6) is Redis's: an ack is durable across a crash only with ``appendonly yes`` and
 ``appendfsync always``; ``open`` logs a warning when the server says otherwise.
 URL: ``redis://[:password@]host:port/db`` or ``rediss://…``.
+
+Longer than most modules because it is the whole ``Store`` contract (tests/test_store_contract.py)
+for one backend, with its Lua scripts beside the calls that run them; the bus (bus/redis.py)
+is apart.
 """
 
 from __future__ import annotations
