@@ -23,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from . import admit, gcwatch, offload, protocol, schema, suggest, templates
+from . import admit, gcwatch, offload, protocol, schema, signups, suggest, templates
 from .archive_http import ArchiveAPI
 from .auth import BadToken, Grant, Signer
 from .bus import open_bus
@@ -56,9 +56,10 @@ Message = MutableMapping[str, Any]
 ASGI = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
                 Awaitable[None]]
 
+# img-src blob: a corner's material pages, fetched with the session's token and shown (R50).
 SECURITY_HEADERS = [
     (b"content-security-policy",
-     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+     b"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
      b"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
      b"form-action 'self'"),
     (b"x-content-type-options", b"nosniff"),
@@ -275,9 +276,10 @@ class Server:
         await self.bus.open()
         self._warn_about_hosts()
         await self._first_run()
-        retention = None
-        if self.settings.retention_days > 0:
-            retention = asyncio.create_task(self.effects.retention(self.settings.retention_days))
+        # Sessions when RETENTION_DAYS is set; sign-ups always (R47: their consent says how long).
+        retention = asyncio.create_task(self.effects.retention(
+            self.settings.retention_days, signups.retention_days(
+                self.settings.retention_days, self.settings.signup_retention_days)))
         self.registry.start_sweeping(self.settings.room_idle_s)  # R45
         # R44: collection pauses measured and kept short. Frozen only when this process is
         # the server's own (not an app embedded in a test runner, whose objects come and go).
@@ -287,10 +289,9 @@ class Server:
         try:
             yield
         finally:
-            if retention is not None:
-                retention.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await retention
+            retention.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await retention
             await self.effects.close()
             await self.registry.close()
             await self.bus.close()

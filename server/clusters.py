@@ -1,5 +1,6 @@
 """Clusters of a session (R26): named heaps of notes of one station, shared by the four
-corners, kept on the control board.
+corners, kept on the control board. A cluster made at one corner remembers it (R60): on
+that corner's board it shows at once, on the others only once it holds notes of theirs.
 
 A note's cluster is a field of the note (``board``); a cluster here is only its definition.
 Removing or merging a cluster never touches a note: ``resolve`` follows merges and drops removed
@@ -33,16 +34,19 @@ class Cluster:
     title: str = ""
     into: str | None = None  # merged into that cluster
     removed: bool = False
+    # R60: the corner (instrument id) it was made at; None: over all four (the station view).
+    corner: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"station": self.station, "title": self.title, "into": self.into,
-                "removed": self.removed}
+                "removed": self.removed, "corner": self.corner}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Cluster:
-        into = data.get("into")
+        into, corner = data.get("into"), data.get("corner")
         return cls(str(data["station"]), str(data.get("title", "")),
-                   None if into is None else str(into), bool(data.get("removed", False)))
+                   None if into is None else str(into), bool(data.get("removed", False)),
+                   None if corner is None else str(corner))
 
 
 # (cluster, field changed, its value before); field "" is an add, undone by deleting.
@@ -115,7 +119,7 @@ class Clusters:
             return
         history = self.undo.setdefault(participant, [])
         if isinstance(op, ClusterAdd):
-            self.records[op.cluster] = Cluster(op.station, op.title)
+            self.records[op.cluster] = Cluster(op.station, op.title, corner=op.corner)
             history.append((op.cluster, "", None))
         else:
             assert isinstance(op, ClusterRename | ClusterMerge | ClusterRemove)

@@ -258,8 +258,10 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
         else:
             ctl.remaining = max(0.0, ctl.remaining + op.seconds)
     elif isinstance(op, TimerSet):
+        # R55: a running round keeps its clock; the new length is for the rounds to come.
         ctl.round_s = op.seconds
-        ctl.remaining, ctl.running, ctl.ends_at = float(op.seconds), False, None
+        if not ctl.running:
+            ctl.remaining = float(op.seconds)
     elif isinstance(op, TimerChime):
         ctl.chime = op.on
     elif isinstance(op, RoundNext):
@@ -267,7 +269,7 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
     elif isinstance(op, RoundSet):
         _to_round(ctl, op.round, op.start, ts, seq)
     elif isinstance(op, Announce):
-        ctl.announcement = {"text": op.text, "ts": ts, "seq": seq} if op.text else None
+        ctl.announcement = _announcement(op, ts, seq)
     elif isinstance(op, SessionClose):
         ctl.closed = op.closed
         if op.closed:
@@ -277,6 +279,16 @@ def apply(ctl: Control, op: BoardOp, ts: float, seq: int, participant: str) -> N
     elif isinstance(op, ParticipantRemove):
         ctl.removed.setdefault(op.participant, seq)
         ctl.members.pop(op.participant, None)
+
+
+def _announcement(op: Announce, ts: float, seq: int) -> dict[str, Any] | None:
+    """R56: the banner as stored; with ``until`` (server time) when it ends by itself."""
+    if not op.text:
+        return None
+    shown: dict[str, Any] = {"text": op.text, "ts": ts, "seq": seq}
+    if op.seconds is not None:
+        shown["until"] = ts + op.seconds
+    return shown
 
 
 def _to_round(ctl: Control, round_: int, start: bool, ts: float, seq: int) -> None:

@@ -14,6 +14,9 @@ from .decisions import WORKSPACE
 from .http import client_host, error
 from .session import SessionRecord, normalise_code
 
+# The QR code of the sign-up page is the "corner" of this name (no instrument has it).
+SIGNUP = "aanmelden"
+
 if TYPE_CHECKING:
     from .app import Server
 
@@ -58,7 +61,8 @@ class JoinAPI:
                             headers={"cache-control": "no-store"})
 
     async def qr_code(self, request: Request) -> Response:
-        """The QR code of a session's join link, or of one corner's (``/j/CODE/corner``)."""
+        """The QR code of a session's join link, of one corner's (``/j/CODE/corner``) or of its
+        sign-up page (``/qr/CODE/aanmelden.svg``)."""
         code = normalise_code(request.path_params["code"])
         corner = request.path_params.get("corner")
         fmt = request.path_params["fmt"]
@@ -68,7 +72,9 @@ class JoinAPI:
         if isinstance(rec, Response):
             return rec
         url = f"{self.server.base_url(request)}/j/{rec.code}"
-        if corner is not None:
+        if corner == SIGNUP:  # the sign-up page for the next design round (R47, R58)
+            url = f"{self.server.base_url(request)}/aanmelden/{rec.code}"
+        elif corner is not None:
             if rec.board_of_corner(corner) is None:
                 return error("unknown_corner", corner, 404)
             url += f"/{corner}"

@@ -202,8 +202,10 @@ class FlagSet(Op):
 
 
 class ReflectionAdd(Op):
-    """Reflectietool: a later reflection of the same group, to compare with earlier ones."""
+    """Reflectietool, facilitator: a later reflection of the same group, to compare with
+    earlier ones; everyone on the board moves to it (R64)."""
 
+    senders = FACILITATORS
     boards = frozenset({"reflectietool"})
 
     kind: Literal["reflection.add"]
@@ -301,6 +303,8 @@ class ClusterAdd(Op):
     cluster: Id
     station: Id
     title: Title = ""
+    # R60: the corner (instrument id) it was made at; none: made over all four corners.
+    corner: Id | None = None
 
 
 class ClusterRename(Op):
@@ -354,6 +358,16 @@ class VoteClose(Op):
     boards = CONTROL
 
     kind: Literal["vote.close"]
+    vote: Id
+
+
+class VoteDismiss(Op):
+    """R59: the vote's result comes off every board and screen (an open vote closes too)."""
+
+    senders = FACILITATORS
+    boards = CONTROL
+
+    kind: Literal["vote.dismiss"]
     vote: Id
 
 
@@ -478,7 +492,8 @@ class TimerAdd(Op):
 
 
 class TimerSet(Op):
-    """The length of a round; resets the current round's clock (paused)."""
+    """The length of a round (R55). A running clock keeps running with what it had left and
+    the new length counts from the next round; a paused clock is set to it (still paused)."""
 
     senders = FACILITATORS
     boards = CONTROL
@@ -515,7 +530,8 @@ class RoundSet(Op):
 
 
 class Announce(Op):
-    """A short banner for everyone; an empty text takes it down."""
+    """A short banner for everyone; an empty text takes it down. With ``seconds`` it ends by
+    itself that long after it was stored (R56)."""
 
     senders = FACILITATORS
     boards = CONTROL
@@ -523,6 +539,7 @@ class Announce(Op):
     kind: Literal["announce"]
     text: Annotated[str, StringConstraints(max_length=MAX_ANNOUNCEMENT, strip_whitespace=True,
                                            pattern=ONE_LINE)]
+    seconds: Annotated[int, Field(ge=1, le=86400)] | None = None
 
 
 class Summon(Op):
@@ -558,16 +575,31 @@ class SessionClose(Op):
     closed: bool = True
 
 
+class MaterialSet(Op):
+    """The server's record that a corner's concept material changed (R50): uploaded (its
+    ``version`` and ``pages``) or removed (``pages: 0``). Nobody sends it: the server stores it
+    on the control board after an upload, so every open page fetches the material again. It
+    changes no board state; the files and their listing are the material's."""
+
+    senders: ClassVar[frozenset[str]] = frozenset()
+    boards = CONTROL
+
+    kind: Literal["material.set"]
+    corner: Id
+    version: Annotated[int, Field(ge=0, le=10**15)] = 0
+    pages: Annotated[int, Field(ge=0, le=100)] = 0
+
+
 ControlOp = (GroupsSet | GroupJoin | GroupAssign | PlanSet | TimerStart | TimerPause | TimerAdd
              | TimerSet | TimerChime | RoundNext | RoundSet | Announce | Summon | SessionClose
              | ParticipantRemove | ClusterAdd | ClusterRename | ClusterMerge | ClusterRemove
-             | VoteOpen | VoteClose | VoteCast)
+             | VoteOpen | VoteClose | VoteDismiss | VoteCast)
 
 BoardOp = Annotated[
     NoteAdd | NoteEdit | NoteColor | NoteMove | NotePin | NoteDelete | ColumnAdd | ColumnRename
     | ColumnMove | ColumnRemove | PartnerName | FlagSet | ReflectionAdd | ScoreSet | NoteCluster
     | NoteHide | NoteRestore | BoardModeSet | BoardEditing | ClusterUndo | DecisionSet
-    | DecisionUndo | ControlOp,
+    | DecisionUndo | MaterialSet | ControlOp,
     Field(discriminator="kind"),
 ]
 OPS: dict[str, type[Op]] = {

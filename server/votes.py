@@ -4,7 +4,8 @@ for the whole session, also across processes.
 A vote is on one board, one station, or both; each participant has ``budget`` dots, at most
 ``cap`` of them on one note. Totals per note are kept as dots arrive (a dot costs the same
 whatever the number before it), and what clients see of a vote — totals sorted by dots, the
-number of voters, who voted only when the vote is not anonymous — is ``Vote.public``.
+number of voters, who voted only when the vote is not anonymous, whether its result still
+shows (R59: until a facilitator dismisses it) — is ``Vote.public``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .protocol import BoardOp, ErrorCode, VoteCast, VoteClose, VoteOpen
+from .protocol import BoardOp, ErrorCode, VoteCast, VoteClose, VoteDismiss, VoteOpen
 
 MAX_VOTES = 50
-OPS = (VoteOpen, VoteClose, VoteCast)
+OPS = (VoteOpen, VoteClose, VoteDismiss, VoteCast)
 
 
 @dataclass(slots=True)
@@ -27,6 +28,8 @@ class Vote:
     cap: int
     anonymous: bool = True
     open: bool = True
+    # R59: its result shows on the boards and screens once it closed, until dismissed.
+    shown: bool = True
     # participant -> "<board>/<note>" -> dots
     casts: dict[str, dict[str, int]] = field(default_factory=dict)
     # "<board>/<note>" -> dots over everyone; derived from ``casts``, never stored
@@ -48,7 +51,8 @@ class Vote:
         """Totals per note, most dots first; who voted only when the vote is not anonymous."""
         out: dict[str, Any] = {"board": self.board, "station": self.station,
                                "budget": self.budget, "cap": self.cap,
-                               "anonymous": self.anonymous, "open": self.open}
+                               "anonymous": self.anonymous, "open": self.open,
+                               "shown": self.shown}
         out["totals"] = dict(sorted(((k, n) for k, n in self.totals.items() if n > 0),
                                     key=lambda kv: (-kv[1], kv[0])))
         out["voters"] = len([p for p, c in self.casts.items() if any(c.values())])
@@ -59,13 +63,14 @@ class Vote:
     def to_dict(self) -> dict[str, Any]:
         return {"board": self.board, "station": self.station, "budget": self.budget,
                 "cap": self.cap, "anonymous": self.anonymous, "open": self.open,
-                "casts": {p: dict(c) for p, c in self.casts.items()}}
+                "shown": self.shown, "casts": {p: dict(c) for p, c in self.casts.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Vote:
         vote = cls(board=data.get("board"), station=data.get("station"),
                    budget=int(data["budget"]), cap=int(data["cap"]),
                    anonymous=bool(data.get("anonymous", True)), open=bool(data.get("open", True)),
+                   shown=bool(data.get("shown", True)),
                    casts={str(p): {str(k): int(n) for k, n in c.items()}
                           for p, c in (data.get("casts") or {}).items()})
         for casts in vote.casts.values():
@@ -116,7 +121,7 @@ class Votes:
             if len(self.records) >= MAX_VOTES:
                 return "unknown_vote", f"a session has at most {MAX_VOTES} votes"
             return None
-        assert isinstance(op, VoteClose | VoteCast)
+        assert isinstance(op, VoteClose | VoteDismiss | VoteCast)
         vote = self.records.get(op.vote)
         if vote is None:
             return "unknown_vote", f"there is no vote {op.vote!r}"
@@ -144,6 +149,8 @@ class Votes:
             self.records[op.vote] = Vote(op.board, op.station, op.budget, op.cap, op.anonymous)
         elif isinstance(op, VoteClose):
             self.records[op.vote].open = False
+        elif isinstance(op, VoteDismiss):
+            self.records[op.vote].open = self.records[op.vote].shown = False
         elif isinstance(op, VoteCast):
             self.records[op.vote].cast(participant, f"{op.board}/{op.note}", op.delta)
 

@@ -135,7 +135,14 @@ def test_R24_restore_as_new_session_and_delete_the_session(server: Any, browser:
     item.locator(".snapshot-restore").click()
     item.locator(".restore-title").fill("Middag (uit de ochtend)")
     item.locator(".restore-confirm").click()
-    # The page is now the facilitator of a new session with the same notes.
+    # This tab stays on the live session; the new one opens in a tab of its own (issue 18).
+    expect(fac.locator("#restored-open")).to_be_visible()
+    expect(fac.locator("#overview .session-title")).not_to_have_text("Middag (uit de ochtend)")
+    with fac.context.expect_page() as opened:
+        fac.locator("#restored-open").click()
+    fac = opened.value
+    fac.on("pageerror", lambda exc: problems.append(f"new tab page error: {exc}"))
+    # That tab is the facilitator of a new session with the same notes.
     expect(fac.locator(".session-title")).to_have_text("Middag (uit de ochtend)")
     expect_state(fac, "open")
     new_code = str(fac.locator("#join-code").get_attribute("data-code"))  # shown as "ABCD EFGH"

@@ -210,11 +210,10 @@ def test_R27_dot_vote_budget_two_the_third_dot_is_refused_and_none_are_left(
     part.locator(f'.note[data-note-id="{second}"] .vote-plus').click()
     expect(left).to_have_attribute("data-left", "0")
     expect(part.locator(".vote-mine[data-mine='1']")).to_have_count(2)
-    # The third dot goes to the server, which refuses it; the page says so and keeps 0 left.
-    part.locator(f'.note[data-note-id="{first}"] .vote-plus').click()
-    expect(part.locator("#toast")).to_contain_text("Je stippen zijn op")
-    expect(part.locator("#vote-refused")).to_be_visible()
-    expect(part.locator("#vote-refused")).to_have_text("Je stippen zijn op")
+    # No dot left: "+ stem" cannot be pressed on any note (the server would refuse it, R59).
+    expect(part.locator(".vote-plus")).to_have_count(2)
+    for plus in part.locator(".vote-plus").all():
+        expect(plus).to_be_disabled()
     expect(left).to_have_attribute("data-left", "0")
     expect(left).to_have_text("Nog 0 stippen")
     expect(part.locator(f'.note[data-note-id="{first}"] .vote-mine')) \

@@ -210,7 +210,7 @@ def test_R9_phone_adds_a_note_and_drags_it_by_touch_to_another_station(
     no_sideways_scroll(phone, "board")
     # Fingers need room: the handle, the menu and the add buttons are at least 44 px.
     for target in (card.locator(".drag-handle"), card.locator(".note-menu"),
-                   phone.locator('[data-add-station="tips"]'), phone.locator("#lang-toggle")):
+                   phone.locator('[data-add-station="tips"]'), phone.locator("#menu-toggle")):
         box = target.bounding_box()
         assert box and box["width"] >= 44 and box["height"] >= 44, box
 
@@ -255,7 +255,8 @@ def test_R5_R8_R10_offline_for_a_minute_notes_survive_a_reload_and_arrive_exactl
     join(a, server.url, code, name="Ans")
     join(b, server.url, code, name="Bo")
     # The service worker controls the page and holds every file of web/ the page loads.
-    a.wait_for_function("navigator.serviceWorker && !!navigator.serviceWorker.controller")
+    # (registered once the page is up and idle: web/app.js)
+    a.wait_for_function("() => !!navigator.serviceWorker?.controller")
     shell = a.evaluate("""async () => (await (await caches.open('vh-shell-v1')).keys())
                           .map((r) => new URL(r.url).pathname)""")
     wanted = {"/", "/api/templates"} | {f"/{p.name}" for p in (ROOT / "web").glob("*.[jc]s*")
@@ -432,6 +433,7 @@ def test_axe_finds_no_serious_violation_on_any_page_and_no_page_scrolls_sideways
     expect(small.locator("#links-panel .links-corner")).to_have_count(4)
     no_sideways_scroll(small, "phone overview")
     found += axe_problems(small, "phone overview")
+    small.locator("#menu-toggle").click()  # on a phone the navigation is in the menu
     small.locator("#nav-stations").click()
     expect(small.locator("#station-view .note").first).to_be_visible()
     no_sideways_scroll(small, "phone station view")
@@ -639,10 +641,10 @@ def test_R22_projector_fits_the_screen_large_with_the_running_timer(
         clipped: document.querySelectorAll('.projector-more').length })""")
     assert dims["sw"] <= dims["w"] and dims["sh"] <= dims["h"], dims
     assert dims["time"] >= 56 and dims["note"] >= 15, dims
-    # The timer and every note are on the screen, none cut off at these sizes.
+    # The timer and every note shown are on the screen, none cut off (R58: more go on pages).
     assert dims["clipped"] == 0, dims
     for loc in (screen.locator("#projector-time"), screen.locator("#projector-qr"),
-                screen.locator("#projector .note").last):
+                screen.locator("#projector .note.on-page").last):
         box = loc.bounding_box()
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= height + 1, box
     # A note written now shows up and the screen still fits.
@@ -651,42 +653,4 @@ def test_R22_projector_fits_the_screen_large_with_the_running_timer(
     expect(screen.locator("#projector .note")).to_have_count(16)
     screen.wait_for_timeout(300)
     assert screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
-    assert problems == [], [*problems, read_log(server.proc)]
-
-
-def test_R22_crowded_projector_counts_what_is_cut_off_exactly(server: Any, browser: Any) -> None:
-    """From 150 notes the corner screen puts cards in groups whose layout is skipped off the
-    screen (projector.js, CROWDED): the '+N meer' of every station must still be the number of
-    notes that really are cut off, also after a note is added live."""
-    created = server.create_session("vier-hoeken")
-    sid, code = created["session"]["id"], str(created["code"])
-    token = participant_token(server.url, code)
-    for zone in ("relevantie", "toepasbaarheid", "tips"):  # a connection each: R15's burst
-        ws_add_notes(server.url, token, f"{sid}.matrix", [
-            (zone, f"Idee {i + 1}: stages, gastlessen en docentstages in de regio")
-            for i in range(70)])
-    problems: list[str] = []
-    screen = open_page(browser, problems, "projector", viewport={"width": 1920, "height": 1080})
-    screen.goto(created["projector_urls"]["matrix"])
-    expect(screen.locator("#projector .note")).to_have_count(210)
-    expect(screen.locator("#projector")).to_have_attribute("data-crowded", "true")
-    measure = """() => [...document.querySelectorAll('.projector-board .zone')].map((z) => {
-        const bottom = z.getBoundingClientRect().bottom + 1;
-        const cut = [...z.querySelectorAll('.note')]
-            .filter((n) => n.getBoundingClientRect().bottom > bottom).length;
-        const more = z.querySelector(':scope > .projector-more');
-        return [cut, more ? parseInt(more.textContent.match(/\\d+/)[0], 10) : 0];
-    })"""
-
-    def shown_matches_real() -> bool:
-        pairs = screen.evaluate(measure)
-        return all(cut == shown for cut, shown in pairs) and sum(c for c, _ in pairs) > 0
-
-    screen.wait_for_function(f"() => ({measure})().every(([c, s]) => c === s)", timeout=10_000)
-    assert shown_matches_real(), screen.evaluate(measure)
-    assert screen.evaluate("document.documentElement.scrollHeight <= innerHeight")
-    ws_add_notes(server.url, token, f"{sid}.matrix", [("tips", "Nog eentje, na de andere")])
-    expect(screen.locator("#projector .note")).to_have_count(211)
-    screen.wait_for_function(f"() => ({measure})().every(([c, s]) => c === s)", timeout=10_000)
-    assert shown_matches_real(), screen.evaluate(measure)
     assert problems == [], [*problems, read_log(server.proc)]

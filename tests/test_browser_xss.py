@@ -613,8 +613,10 @@ def seed(base: str) -> World:
                                     "text": f"{CORPUS[i % len(CORPUS)]} ⟦m{i}⟧"}
                                    for i in range(len(COLUMNS))])
     refl = sessions["reflectietool"].board("reflectietool")
-    writers["reflectietool"].ops(refl, [{"kind": "reflection.add", "reflection": f"r{i + 2}",
-                                         "title": title} for i, title in enumerate(REFLECTIONS)])
+    starter = Peer(base, sessions["reflectietool"].token)  # R64: a facilitator starts them
+    starter.ops(refl, [{"kind": "reflection.add", "reflection": f"r{i + 2}", "title": title}
+                       for i, title in enumerate(REFLECTIONS)])
+    starter.close()
     # Score notes: the page's own participant sees theirs (five aspects per reflection).
     score_token = join_token(base, sessions["reflectietool"].code)
     scorer = Peer(base, score_token, NAMES[-1])

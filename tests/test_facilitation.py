@@ -87,6 +87,7 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         {"kind": "timer.chime", "on": False},
         {"kind": "announce", "text": "Koffie"},
         {"kind": "summon", "corner": corner},
+        {"kind": "material.set", "corner": corner},  # the server's own: nobody may send it
         {"kind": "round.set", "round": 1},
         {"kind": "round.next"},
         {"kind": "session.close", "closed": False},
@@ -100,6 +101,7 @@ def sample_ops(rec: dict[str, Any], tag: str) -> list[tuple[str, dict[str, Any]]
         {"kind": "vote.open", "vote": f"v-{tag}", "budget": 3, "cap": 2},
         {"kind": "vote.cast", "vote": "v-all", "board": b, "note": m},
         {"kind": "vote.close", "vote": f"v-{tag}"},
+        {"kind": "vote.dismiss", "vote": f"v-{tag}"},
     )]
     return ops
 
@@ -351,6 +353,10 @@ async def test_qr_codes_and_links_for_the_session_and_each_corner(base: str) -> 
     assert status == 200 and ctype.startswith("image/svg+xml") and body.startswith(b"<svg")
     status, ctype, body = await asyncio.to_thread(fetch, f"{base}/qr/{code}/matrix.png")
     assert status == 200 and ctype == "image/png" and body[:8] == b"\x89PNG\r\n\x1a\n"
+    # R47, R58: the join screen's second code is the sign-up page's.
+    from server import qr
+    status, ctype, body = await asyncio.to_thread(fetch, f"{base}/qr/{code}/aanmelden.svg")
+    assert status == 200 and body == qr.render(f"{base}/aanmelden/{code}", "svg")
     assert (await asyncio.to_thread(fetch, f"{base}/qr/ZZZZZZ.svg"))[0] == 404
     assert (await asyncio.to_thread(fetch, f"{base}/qr/{code}/keuken.svg"))[0] == 404
     assert (await asyncio.to_thread(fetch, f"{base}/qr/{code}.gif"))[0] == 404

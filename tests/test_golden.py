@@ -288,7 +288,7 @@ def corner_log(w: World) -> None:
     w.do(b, AN, {"kind": "note.delete", "note": "n5"})
     w.do(b, FAC, {"kind": "note.delete", "note": "n4"})
     w.do(b, FAC, {"kind": "note.restore", "note": "n4"})
-    # Dot votes (R27): anonymous and named, a dot taken back, a closed vote.
+    # Dot votes (R27): anonymous and named, a dot taken back, a closed and dismissed vote.
     w.do(c, FAC, {"kind": "vote.open", "vote": "v1", "board": b, "station": "tips", "budget": 3,
                   "cap": 2, "anonymous": True})
     w.do(c, AN, {"kind": "vote.cast", "vote": "v1", "board": b, "note": "n7", "delta": 1})
@@ -296,6 +296,7 @@ def corner_log(w: World) -> None:
     w.do(c, BO, {"kind": "vote.cast", "vote": "v1", "board": b, "note": "n4", "delta": 1})
     w.do(c, AN, {"kind": "vote.cast", "vote": "v1", "board": b, "note": "n7", "delta": -1})
     w.do(c, FAC, {"kind": "vote.close", "vote": "v1"})
+    w.do(c, FAC, {"kind": "vote.dismiss", "vote": "v1"})  # its result off the boards (R59)
     w.do(c, FAC, {"kind": "vote.open", "vote": "v2", "budget": 2, "cap": 1, "anonymous": False})
     w.do(c, AN, {"kind": "vote.cast", "vote": "v2", "board": b, "note": "n1", "delta": 1})
     w.do(c, BO, {"kind": "vote.cast", "vote": "v2", "board": b, "note": "n1", "delta": 1})

@@ -1,19 +1,20 @@
 // The facilitator's archive (R24, docs/OPERATIONS.md): named snapshots of the whole session,
 // opening one read-only at its own address, comparing two (or one with now), restoring one as a
-// new session, exports (JSON, CSV, Markdown, HTML; anonymous or not; now or a snapshot), and
+// new session (its link to open in another tab: this page stays on the live session), exports (JSON, CSV, Markdown, HTML; anonymous or not; now or a snapshot), and
 // deleting the session. Everything goes over HTTP with the facilitator token as Bearer, except
 // deleting: that is the organiser's who made the session (R31), by their sign-in cookie.
 
-import { el } from "./html.js";
+import { bdi, el } from "./html.js";
 import { request } from "./http.js";
 import { getLang, t } from "./i18n.js";
-import { cleanCode, downloadResponse, formatCode } from "./ui.js";
+import { cleanCode, downloadResponse, formatCode, linkRow } from "./ui.js";
 
 export const EXPORT_FORMATS = [
-  { id: "json", label: "JSON" }, { id: "csv", label: "CSV" },
+  { id: "json", label: "JSON" }, { id: "xlsx", label: "XLSX" }, { id: "csv", label: "CSV (,)" },
+  { id: "csv-semicolon", ext: "csv", sep: ";", label: "CSV (;)" },
   { id: "md", label: "Markdown" }, { id: "html", label: "HTML" },
 ];
-const DIFF_KINDS = ["added", "removed", "edited", "moved", "votes"];
+const DIFF_KINDS = ["added", "removed", "edited", "moved", "clustered", "votes"];
 
 export function snapshotUrl(sid, name, token) {
   return `/s/${encodeURIComponent(sid)}/${encodeURIComponent(name)}#t=${token}`;
@@ -32,14 +33,12 @@ export class ArchivePanel {
    * @param {object} o.session
    * @param {string} o.token
    * @param {(instrument: string) => string} o.titleOf
-   * @param {(created: object) => void} o.onRestored  answer of the restore (a new session)
    * @param {() => void} o.onDeleted
    */
-  constructor({ session, token, titleOf, onRestored, onDeleted }) {
+  constructor({ session, token, titleOf, onDeleted }) {
     this.session = session;
     this.token = token;
     this.titleOf = titleOf;
-    this.onRestored = onRestored;
     this.onDeleted = onDeleted;
     this.snapshots = [];
     this.destroyed = false;
@@ -64,6 +63,7 @@ export class ArchivePanel {
       el("button", { type: "submit", class: "ctl primary", id: "snapshot-take", text: t("snapshotTake") }));
     takeForm.addEventListener("submit", (e) => { e.preventDefault(); this.take(); });
     this.status = el("p", { class: "archive-status", id: "archive-status", role: "status", hidden: true });
+    this.restored = el("div", { class: "restored", id: "restored", "aria-live": "polite" });
     this.list = el("ul", { class: "snapshot-list", id: "snapshot-list" });
 
     this.diffFrom = el("select", { id: "diff-from", "aria-label": t("diffFrom") });
@@ -81,14 +81,14 @@ export class ArchivePanel {
       el("label", { class: "check" }, this.exportAnon, el("span", { text: t("exportAnonymous") })),
       EXPORT_FORMATS.map((f) => el("button", {
         type: "button", class: "ctl export-btn", dataset: { format: f.id }, text: f.label,
-        "aria-label": t("exportAs", { format: f.label }), onclick: () => this.download(f.id),
+        "aria-label": t("exportAs", { format: f.label }), onclick: () => this.download(f.ext || f.id, f.sep),
       })));
 
     this.deleteConfirm = this.buildDelete();
     return el("section", { class: "panel ov-archive", id: "archive-panel" },
       el("h2", { text: t("archiveTitle") }),
       el("p", { class: "intro", text: t("archiveIntro") }),
-      takeForm, this.status,
+      takeForm, this.status, this.restored,
       el("h3", { text: t("snapshotsTitle") }), this.list,
       el("h3", { text: t("diffTitle") }), diffRow, this.diffResult,
       el("h3", { text: t("exportTitle") }), exportRow,
@@ -263,6 +263,10 @@ export class ArchivePanel {
               class: "diff-detail",
               text: t("diffMoved", { from: this.zoneTitle(c.from?.zone), to: this.zoneTitle(c.to?.zone) }),
             });
+          } else if (kind === "clustered") {
+            // Put in a cluster, taken out, or into another one: said as such (R48).
+            const key = c.from ? (c.to ? "diffReclustered" : "diffUnclustered") : "diffClustered";
+            detail = el("span", { class: "diff-detail" }, t(key, { from: bdi(c.from || ""), to: bdi(c.to || "") }));
           } else if (kind === "votes") detail = el("span", { class: "diff-detail", text: t("diffVotes", { before: c.before, after: c.after }) });
           return el("li", { class: "diff-item", dataset: { note: c.note, instrument: c.instrument } },
             el("span", { class: "diff-where", text: where(c) }),
@@ -274,8 +278,9 @@ export class ArchivePanel {
     this.diffResult.replaceChildren(head, ...(sections.length ? sections : [el("p", { class: "ov-empty", text: t("diffNone") })]));
   }
 
-  async download(fmt) {
+  async download(fmt, sep = "") {
     const q = new URLSearchParams();
+    if (sep) q.set("sep", sep);
     if (this.exportSource.value) q.set("snapshot", this.exportSource.value);
     if (this.exportAnon.checked) q.set("anonymous", "1");
     const qs = q.toString();
@@ -288,12 +293,27 @@ export class ArchivePanel {
     }
   }
 
+  /**
+   * A snapshot as a new session: its begeleider link and a button to open it in a new tab. This
+   * page stays on the live session (whose timer and people go on).
+   */
   async restore(name, title) {
     try {
       const created = await request("POST", `${this.base}/snapshots/${encodeURIComponent(name)}/restore`, {
         body: { title }, token: this.token,
       });
-      this.onRestored(created);
+      if (this.destroyed) return;
+      const url = `${location.origin}/#t=${created.facilitator_token}`;
+      this.say("");
+      this.restored.replaceChildren(
+        el("p", { id: "restored-text" }, t("restoredAsNew", {
+          title: bdi(created.session?.title || title), code: formatCode(created.code || ""),
+        })),
+        linkRow(t("facilitatorLink"), url, "restored-link"),
+        el("a", {
+          class: "ctl primary", id: "restored-open", href: url, target: "_blank", rel: "noopener",
+          text: t("restoredOpen"),
+        }));
     } catch (err) {
       this.say(t("archiveError", { message: err.message }), true);
     }

@@ -27,6 +27,14 @@ function orderOf(a, b) {
     || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** "De reflectietool: hoe verloopt …?" under the title "De reflectietool": "Hoe verloopt …?" */
+function withoutTitle(text, title) {
+  const head = `${title}:`;
+  if (!title || !text.toLowerCase().startsWith(head.toLowerCase())) return text;
+  const rest = text.slice(head.length).trim();
+  return rest ? rest[0].toUpperCase() + rest.slice(1) : text;
+}
+
 export class BoardView {
   /**
    * @param {object} o
@@ -149,7 +157,7 @@ export class BoardView {
       working ? null : el("p", { class: "board-corner", text: t("corner", { n: this.board.corner }) }),
       el("h1", { class: "board-title", text: inst?.title || this.board.title }),
       working && inst?.question ? el("p", { class: "board-need", text: inst.question })
-        : inst?.need ? el("p", { class: "board-need", text: inst.need }) : null,
+        : inst?.need ? el("p", { class: "board-need", text: withoutTitle(inst.need, inst.title) }) : null,
       working && inst?.challenge ? el("p", { class: "board-challenge", text: inst.challenge }) : null,
     );
     const body = el("div", { class: `layout layout-${this.layout}` });
@@ -160,11 +168,13 @@ export class BoardView {
     this.modeBanner = el("p", { class: "board-mode-banner", id: "board-mode-banner", role: "status", hidden: true });
     this.editingBanner = this.facilitator || this.readOnly ? null
       : el("p", { class: "board-editing-banner", id: "board-editing-banner", role: "status", hidden: true });
-    this.voteBar = this.controlId && !this.readOnly && !this.facilitator ? voteBar() : null;
+    this.voteBar = this.controlId && !this.readOnly && !this.facilitator ? voteBar(this) : null;
     this.tools = maySend(this.me?.role, "board.mode") ? new BoardTools(this) : null;
     clear(this.root);
     this.hintId = `note-keys-${this.board.id.replace(/[^A-Za-z0-9_-]/g, "-")}`;
-    this.boardEl = el("div", { class: "board", dataset: { board: this.board.id, layout: this.layout, mode: "open" } },
+    this.boardEl = el("div", {
+      class: "board", dataset: { board: this.board.id, instrument: this.board.instrument, layout: this.layout, mode: "open" },
+    },
       header, this.readOnly ? el("p", { class: "notice", text: t("viewerNote") }) : null,
       this.readOnly ? null : el("p", { class: "sr-only", id: this.hintId, text: t("noteKeysHint") }),
       this.tools?.el, this.modeBanner, this.editingBanner, this.voteBar?.el, body);

@@ -1,12 +1,14 @@
-// The frame around every page: the top bar (brand, join code, round timer, navigation,
-// connection state with the changes still waiting, language), the banners (store down,
-// announcement), the rotation notice, toasts, the chime at a round's end (R22), and keeping
-// the field being typed above a phone's keyboard. It follows the page's one session
-// (`follow`), read from session.js's Session.
+// The frame around every page: the top bar (brand, the session's name and join code, the round
+// timer, navigation, connection state with the changes still waiting, sound, language) and
+// under it the banners (store down, announcement) and the rotation notice — one block that
+// stays at the top of the screen while the page scrolls; on a phone the bar is one row and the
+// rest of it sits behind a menu button. Also toasts, the chime at a round's end (R22, R55),
+// announcements that end by themselves (R56), and keeping the field being typed above a
+// phone's keyboard. It follows the page's one session (`follow`), read from session.js.
 
 import { Chime, timerInfo } from "./clock.js";
 import { clear, el } from "./html.js";
-import { knownError } from "./http.js";
+import { localError } from "./http.js";
 import { t } from "./i18n.js";
 import { formatCode } from "./ui.js";
 
@@ -15,11 +17,56 @@ const $ = (id) => document.getElementById(id);
 let session = null; // the page's session, or null (home, a snapshot page)
 let connState = "offline";
 
+// --- the frame ---------------------------------------------------------------------------------
+
+/**
+ * The top bar and the banners under it in one block that sticks to the top of the screen
+ * (index.html has them one after the other), with the pieces the bar adds: the session's name,
+ * the sound switch, and the menu (join code, navigation, sound, language) that on a phone
+ * opens from a button under the bar and elsewhere is simply part of the bar.
+ */
+function buildFrame() {
+  const bar = $("topbar");
+  if (!bar || $("frame-top")) return;
+  const frame = el("div", { class: "frame-top", id: "frame-top" });
+  bar.before(frame);
+  frame.append(bar, ...["banner", "announcement", "rotation-notice"].map($).filter(Boolean));
+  $("brand").after(el("span", { class: "session-name", id: "session-name", dir: "auto", hidden: true }));
+  const sound = el("button", {
+    type: "button", class: "sound-toggle", id: "sound-toggle", hidden: true, onclick: toggleSound,
+  });
+  const menu = el("div", { class: "topmenu", id: "topmenu" });
+  bar.append(el("button", {
+    type: "button", class: "menu-toggle", id: "menu-toggle", "aria-expanded": "false",
+    "aria-controls": "topmenu", hidden: true, onclick: () => openMenu(!bar.classList.contains("menu-open")),
+  }), menu);
+  menu.append($("session-code"), $("topnav"), sound, $("lang-toggle"));
+  // What scrolls into view (a focused note, a station) lands below the frame, not under it.
+  new ResizeObserver(() => {
+    document.documentElement.style.setProperty("--frame-h", `${frame.offsetHeight}px`);
+  }).observe(frame);
+  const conn = $("conn-state");
+  clear(conn).append(el("span", { class: "conn-text" }));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && bar.classList.contains("menu-open")) { openMenu(false); $("menu-toggle").focus(); }
+  });
+}
+
+/** The phone's menu (navigation, join code, sound, language) open or closed. */
+function openMenu(open) {
+  const bar = $("topbar");
+  bar.classList.toggle("menu-open", open);
+  $("menu-toggle").setAttribute("aria-expanded", String(open));
+}
+
+buildFrame();
+
 /** From now on the frame shows `s` (a Session, or null). */
 export function follow(s) {
   session = s;
   lastRemaining = undefined;
   chimed = null;
+  announcement = null;
 }
 
 /** The session the frame shows (null when none). */
@@ -44,7 +91,8 @@ export function showConn(state = connState) {
   }
   node.dataset.state = state;
   node.dataset.waiting = String(w.ops);
-  if (node.textContent !== text) node.textContent = text;
+  const words = node.querySelector(".conn-text") || node;
+  if (words.textContent !== text) words.textContent = text;
   node.hidden = !session;
 }
 
@@ -93,8 +141,7 @@ export function sayNoop(outcome) {
  * code, and only that (the server's own words are in another language).
  */
 export function sayRefused(code) {
-  const message = knownError(code) || t("errorCodes.unknown", { code: code || "?" });
-  toast(t("opRejected", { message }));
+  toast(t("opRejected", { message: localError(code) }));
 }
 
 export function banner(message) {
@@ -105,33 +152,49 @@ export function banner(message) {
 
 const NOTICE_MS = 60_000;
 let noticeTimer = null;
-/** The rotation / summons notice under the top bar (role=status), until closed or a minute. */
-export function showNotice(message) {
+/**
+ * The rotation / summons notice under the top bar (role=status), until closed or a minute; with
+ * `action` ({label, onclick}) a button beside it, and then it stays until it is replaced.
+ */
+export function showNotice(message, action = null) {
   const node = $("rotation-notice");
   clearTimeout(noticeTimer);
   if (!message) { node.hidden = true; clear(node); return; }
-  clear(node).append(
+  clear(node).append(...[
     el("span", { class: "notice-text" }, message), // text, or text with <bdi> names (R37)
+    action ? el("button", { type: "button", class: "notice-action", id: "notice-action", text: action.label, onclick: action.onclick }) : null,
     el("button", {
       type: "button", class: "notice-close", "aria-label": t("closeNotice"), text: "×",
       onclick: () => showNotice(""),
-    }));
+    })].filter(Boolean));
   node.hidden = false;
-  noticeTimer = setTimeout(() => { node.hidden = true; }, NOTICE_MS);
+  if (!action) noticeTimer = setTimeout(() => { node.hidden = true; }, NOTICE_MS);
 }
 
-export function showAnnouncement(text) {
+let announcement = null; // {text, until?} as the control board has it (R56)
+
+/** The facilitator's announcement for everyone (null: none); it goes by itself at `until`. */
+export function showAnnouncement(a) {
+  announcement = a?.text ? a : null;
+  tickAnnouncement();
+}
+
+function tickAnnouncement() {
   const node = $("announcement");
-  if (node.textContent !== (text || "")) node.textContent = text || "";
+  const a = announcement;
+  const over = !a || (typeof a.until === "number" && session?.clock && session.clock.now() >= a.until);
+  const text = over ? "" : a.text;
+  if (node.textContent !== text) node.textContent = text;
   node.hidden = !text;
 }
 
 /** A session closed: nothing of it stays in the frame. */
 export function reset() {
   banner("");
-  showAnnouncement("");
+  showAnnouncement(null);
   showNotice("");
-  document.body.classList.remove("is-projector");
+  openMenu(false);
+  document.body.classList.remove("is-projector", "in-session");
   tickTimer();
 }
 
@@ -145,7 +208,9 @@ function navButton(id, text, view) {
 }
 
 export function renderChrome() {
-  document.title = t("appTitle");
+  const s = session;
+  const title = s?.session?.title || "";
+  document.title = title ? `${title} · ${t("appTitle")}` : t("appTitle");
   $("brand").textContent = t("appTitle");
   const toggle = $("lang-toggle");
   toggle.textContent = t("langName"); // the other language, named in itself
@@ -153,13 +218,22 @@ export function renderChrome() {
   $("toast").setAttribute("aria-label", t("toastLabel"));
   const nav = clear($("topnav"));
   nav.setAttribute("aria-label", t("navLabel"));
+  openMenu(false); // a page drawn anew starts with the phone's menu closed
+  const name = $("session-name");
+  name.textContent = title;
+  name.hidden = !title;
   const code = $("session-code");
-  const s = session;
   document.body.classList.toggle("is-projector", !!s?.projector);
+  document.body.classList.toggle("in-session", !!s?.session);
+  const menu = $("menu-toggle");
+  menu.setAttribute("aria-label", t("menu"));
+  menu.textContent = "☰";
+  menu.hidden = !s?.session || !!s.projector;
   if (s?.session) {
     code.hidden = false;
     code.textContent = formatCode(s.session.code);
     code.dataset.code = s.session.code;
+    code.setAttribute("aria-label", `${t("joinCode")}: ${formatCode(s.session.code)}`);
     const facilitator = s.facilitator;
     if (s.me && !s.projector && (s.profiled || facilitator)) {
       if (facilitator && s.session.boards.length > 1) {
@@ -186,13 +260,47 @@ export function renderChrome() {
   tickTimer();
 }
 
-// --- the round timer (R22) ---------------------------------------------------------------------
+// --- sound at 0:00 on this screen (R55) ----------------------------------------------------------
 
 const chime = new Chime();
+const SOUND_KEY = "vh.sound";
+
+/** Whether this screen chimes: its own choice, else on for a begeleider's page. */
+function soundOn() {
+  let kept = null;
+  try { kept = localStorage.getItem(SOUND_KEY); } catch { /* ignore */ }
+  return kept ? kept === "on" : !!session?.facilitator;
+}
+
+function toggleSound() {
+  const on = !soundOn();
+  try { localStorage.setItem(SOUND_KEY, on ? "on" : "off"); } catch { /* ignore */ }
+  if (on) chime.unlock(); // this click is the gesture a browser wants before it plays sound
+  showSound(session?.session ? session.control() : null);
+}
+
+/** The sound switch: there when the session chimes at 0:00 (timer.chime), on or off here. */
+function showSound(ctl) {
+  const node = $("sound-toggle");
+  const shown = !!ctl?.timer?.chime;
+  node.hidden = !shown;
+  if (!shown) return;
+  const on = soundOn();
+  node.setAttribute("aria-pressed", String(on));
+  node.title = t(on ? "soundOnHint" : "soundOffHint");
+  const word = t("sound");
+  if (node.textContent !== word) node.textContent = word;
+}
+
+// --- the round timer (R22, R55) ----------------------------------------------------------------
+
 let lastRemaining;
 let chimed = null;
 
-/** Top-bar timer, the open view's own clock, and the chime at zero. Runs 4x a second. */
+/**
+ * Top-bar timer (amber in the last minute, red at 0:00), the open view's own clock, the chime at
+ * zero, and an announcement that ends by itself. Runs 4x a second.
+ */
 export function tickTimer() {
   const node = $("round-timer");
   const s = session;
@@ -200,6 +308,8 @@ export function tickTimer() {
   const show = !!ctl && (s.session.boards.length > 1 || !!ctl.timer?.running);
   node.hidden = !show;
   if (ctl) s.panel?.tick?.();
+  tickAnnouncement();
+  showSound(ctl);
   if (!show) return;
   const info = timerInfo(ctl, s.clock.now());
   const round = node.querySelector(".timer-round");
@@ -208,12 +318,13 @@ export function tickTimer() {
   if (round.textContent !== roundText) round.textContent = roundText;
   if (time.textContent !== info.text) time.textContent = info.text;
   node.dataset.state = info.state;
-  node.setAttribute("aria-label", `${t("timerAria")}: ${roundText}, ${info.text}`);
+  const state = info.state === "running" ? "" : `, ${t(`timerStates.${info.state}`)}`;
+  node.setAttribute("aria-label", `${t("timerAria")}: ${roundText}, ${info.text}${state}`);
   if (info.running) {
     // Once per round end, and only when this page saw the clock run down to zero.
     if (info.remaining <= 0 && info.chime && lastRemaining > 0 && chimed !== info.key) {
       chimed = info.key;
-      chime.play();
+      if (soundOn() && chime.play()) node.dataset.chimed = info.key;
     }
   }
   lastRemaining = info.remaining;
@@ -226,15 +337,16 @@ setInterval(tickTimer, 250);
 /**
  * Where the keyboard only shrinks the visual viewport (iOS Safari; Chrome without
  * interactive-widget=resizes-content), scroll so the focused field is in the visible part,
- * below the sticky top bar.
+ * below the frame at the top.
  */
 const touchScreen = window.matchMedia?.("(pointer: coarse)");
 function keepFieldVisible() {
   if (!touchScreen?.matches) return; // a laptop has no on-screen keyboard to dodge
   const field = document.activeElement;
   if (!field || !field.matches?.("textarea, input[type=text], input:not([type])")) return;
+  if (field.closest("#frame-top")) return; // in the frame itself: always in view
   const vv = window.visualViewport;
-  const top = (vv ? vv.offsetTop : 0) + ($("topbar")?.getBoundingClientRect().bottom || 0);
+  const top = (vv ? vv.offsetTop : 0) + ($("frame-top")?.getBoundingClientRect().bottom || 0);
   const bottom = vv ? vv.offsetTop + vv.height : window.innerHeight;
   const r = field.getBoundingClientRect();
   const margin = 12;

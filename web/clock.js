@@ -1,5 +1,6 @@
 // The round timer as every screen shows it: server time estimated from welcome/pong (R22), the
-// clock text from the control state, and an optional chime at zero.
+// clock text from the control state, its state (the last minute, 0:00: R55), and an optional
+// chime at zero.
 
 const MAX_SAMPLES = 8;
 
@@ -53,17 +54,25 @@ export function formatClock(seconds) {
   return `${m}:${String(s).padStart(2, "0")}`;
 }
 
-/** Everything a timer display needs, the same on every screen. */
+/** A running round's last minute: every screen shows it (R55). */
+const LAST_MINUTE_S = 60;
+
+/**
+ * Everything a timer display needs, the same on every screen. `state`: running, ending (the
+ * last minute), over (0:00 while it runs), paused.
+ */
 export function timerInfo(control, now) {
   const remaining = remainingOf(control, now);
   const running = !!control?.timer?.running;
+  let state = "paused";
+  if (running) state = remaining <= 0 ? "over" : remaining <= LAST_MINUTE_S ? "ending" : "running";
   return {
     round: control?.round ?? 1,
     rounds: control?.rounds_planned ?? 0,
     remaining,
     running,
     over: running && remaining <= 0,
-    state: running ? (remaining <= 0 ? "over" : "running") : "paused",
+    state,
     text: formatClock(remaining),
     chime: !!control?.timer?.chime,
     key: `${control?.round ?? 0}:${control?.timer?.ends_at ?? ""}`,

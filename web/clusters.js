@@ -2,6 +2,8 @@
 // the control board (cluster.add/rename/merge/remove) and on a note's own board (note.cluster).
 // A cluster is live when it is not removed and not merged into another; a note's cluster is its
 // `cluster` field with merges followed, and only counts when the cluster is of the note's station.
+// A cluster made at one corner says so (R60): on a corner's board a cluster shows when it holds
+// notes of that board or was made there; the station view shows every one.
 
 import { el } from "./html.js";
 import { t } from "./i18n.js";
@@ -36,9 +38,14 @@ export function liveClusters(control, station = null) {
   for (const [id, c] of Object.entries(control?.clusters || {})) {
     if (c.removed || c.into != null) continue;
     if (station && c.station !== station) continue;
-    out.push({ id, title: c.title || "", station: c.station });
+    out.push({ id, title: c.title || "", station: c.station, corner: c.corner || null });
   }
   return out;
+}
+
+/** The corner (instrument id) of the corner board `node` is on; null elsewhere (station view). */
+function cornerHere(node) {
+  return node.closest(".board[data-instrument]")?.dataset.instrument || null;
 }
 
 export function clusterTitle(c) {
@@ -55,6 +62,7 @@ export class ClusterBox {
     this.store = store;
     this.controlId = controlId;
     this.id = cluster.id;
+    this.corner = cluster.corner || null;
     this.editable = editable;
     this.title = null;
     this.targetsKey = "";
@@ -105,6 +113,9 @@ export class ClusterBox {
     if (votes !== null) this.votesEl.textContent = t("dotsTotal", { n: votes });
     this.el.dataset.votes = votes === null ? "" : String(votes);
     this.hint.hidden = count > 0;
+    // R60: an empty cluster of another corner (or of all four) is not this corner board's.
+    const here = cornerHere(this.el);
+    this.el.hidden = here !== null && count === 0 && this.corner !== here;
     if (this.editable) {
       const key = JSON.stringify(targets);
       if (key !== this.targetsKey && document.activeElement !== this.mergeSel) {
@@ -163,7 +174,10 @@ export function newClusterControl({ store, controlId, station, stationTitle }) {
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const title = input.value.trim().slice(0, maxLength("cluster.add", "title"));
-    store.clusterOp(controlId, { kind: "cluster.add", cluster: store.ids.cluster(), station, title });
+    const corner = cornerHere(form);
+    store.clusterOp(controlId, {
+      kind: "cluster.add", cluster: store.ids.cluster(), station, title, ...(corner ? { corner } : {}),
+    });
     input.value = "";
     form.hidden = true;
   });

@@ -1,6 +1,8 @@
 // Typing a note on a board: a draft in a zone (a new note once saved) and the editor of an
 // existing note's text. Enter saves, Shift+Enter is a new line, Escape cancels, leaving the
 // field saves; closed with a key, the keyboard focus goes to the note (or back to "+ Notitie").
+// A new round does not cut a note off: the page waits while something is typed here
+// (`holding`, `whenDone`), and a draft begun in an earlier round says so (R53).
 
 import { el } from "./html.js";
 import { t } from "./i18n.js";
@@ -40,6 +42,35 @@ export class NoteEditor {
   /** @param {import("./board.js").BoardView} view */
   constructor(view) {
     this.view = view;
+    this.typing = new Set(); // the fields being typed in
+    this.waiting = []; // what runs once nothing is typed here any more
+  }
+
+  /** Whether leaving this board now would cut off something being typed. */
+  holding() {
+    return [...this.typing].some((ta) => ta.isConnected && ta.value.trim() !== "");
+  }
+
+  /** Run `fn` once nothing is being typed here (at once when nothing is). */
+  whenDone(fn) {
+    if (this.holding()) this.waiting.push(fn); else fn();
+  }
+
+  /** Keep track of field `ta` until it closes; then run what waited for it. */
+  track(ta) {
+    this.typing.add(ta);
+    return () => {
+      this.typing.delete(ta);
+      if (this.holding()) return;
+      const waiting = this.waiting;
+      this.waiting = [];
+      for (const fn of waiting) fn();
+    };
+  }
+
+  /** The round of the day now (the control board), or null on a board without one. */
+  round() {
+    return this.view.control?.round ?? null;
   }
 
   /** A new note in `zone`, typed in the zone's draft slot. */
@@ -48,17 +79,21 @@ export class NoteEditor {
     const existing = slot.querySelector(".note-editor");
     if (existing) { existing.focus(); return; }
     const draft = el("div", { class: "note draft color-yellow" });
-    const close = () => draft.remove();
+    const begun = this.round();
+    let closed = null;
+    const close = () => { draft.remove(); closed(); };
     const addBtn = slot.nextElementSibling;
     const ta = makeEditor("", (text, byKey) => {
-      close();
-      if (!text) { if (byKey) addBtn?.focus(); return; }
+      if (!text) { close(); if (byKey) addBtn?.focus(); return; }
       const note = view.store.ids.note();
-      view.store.op(view.board.id, {
-        kind: "note.add", note, zone, text, color: "yellow", x: 0, y: view.endY(zone),
-      });
+      const op = { kind: "note.add", note, zone, text, color: "yellow", x: 0, y: view.endY(zone) };
+      // Begun before the round changed: it counts for the round it was begun in (R53).
+      if (begun !== null && this.round() !== begun) op.started_round = begun;
+      view.store.op(view.board.id, op);
+      close();
       if (byKey) view.cards.get(note)?.focus();
     }, (byKey) => { close(); if (byKey) addBtn?.focus(); });
+    closed = this.track(ta);
     draft.appendChild(ta);
     slot.appendChild(draft);
     ta.focus();
@@ -72,6 +107,7 @@ export class NoteEditor {
     if (!n || !view.mayChange(n) || n.redacted) return;
     const text = card.querySelector(".note-text");
     text.hidden = true;
+    let closed = null;
     const ta = makeEditor(n.text, (value, byKey) => {
       ta.remove();
       text.hidden = false;
@@ -79,8 +115,10 @@ export class NoteEditor {
       if (cur && value !== cur.text) {
         view.store.op(view.board.id, { kind: "note.edit", note: cur.id, text: value });
       }
+      closed();
       if (byKey) card.focus();
-    }, (byKey) => { ta.remove(); text.hidden = false; if (byKey) card.focus(); });
+    }, (byKey) => { ta.remove(); text.hidden = false; closed(); if (byKey) card.focus(); });
+    closed = this.track(ta);
     text.after(ta);
     ta.focus();
     ta.setSelectionRange(ta.value.length, ta.value.length);

@@ -1,8 +1,9 @@
 // HTTP to the server, for every view: JSON in and out; a session's token as
 // `Authorization: Bearer` when given, else the organiser's HttpOnly cookie (R31; always sent,
 // credentials "same-origin"). An answer that is not ok throws an Error with `status`, `code`
-// (the server's error code), `retryAfter` (seconds, on 429) and `data` (the answer's body);
-// no answer at all throws the browser's TypeError. And what went wrong, in the page's language.
+// (the server's error code), `retryAfter` (seconds, on 429) and `data` (the answer's body), and
+// as its `message` what went wrong in the page's language (never the server's English words);
+// no answer at all throws the browser's TypeError.
 
 import { t } from "./i18n.js";
 
@@ -31,7 +32,7 @@ export async function request(method, path, { body, text = null, token = null, r
   let data = {};
   try { data = await res.json(); } catch { /* empty */ }
   if (!res.ok) {
-    const err = new Error(data.message || `HTTP ${res.status}`);
+    const err = new Error(data.error ? localError(data.error) : `HTTP ${res.status}`);
     err.status = res.status;
     err.code = data.error || "";
     err.retryAfter = Number(res.headers.get("retry-after")) || 0;
@@ -47,6 +48,11 @@ export function knownError(code) {
   const key = `errorCodes.${code}`;
   const text = t(key);
   return typeof text === "string" && text !== key ? text : null;
+}
+
+/** The server's error `code` in the page's language, known or not. */
+export function localError(code) {
+  return knownError(code) || t("errorCodes.unknown", { code: code || "?" });
 }
 
 /** What went wrong, briefly: the known error, else "HTTP 500", else no network. */

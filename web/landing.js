@@ -3,11 +3,12 @@
 // profile; and where the day moves it (R21): a new round sends a participant to their group's
 // corner of that round (unless the group is free or unplanned); a summons sends participants,
 // and screens and viewers on a board, to its corner, and back when it ends. What was seen is
-// kept per session, so a reload does not move anyone twice.
+// kept per session, so a reload does not move anyone twice. A move waits for a note being
+// typed, and the new corner shows from its top.
 
 import * as chrome from "./chrome.js";
 import { boardOfCorner, cornerFor } from "./control.js";
-import { bdi } from "./html.js";
+import { bdi, el } from "./html.js";
 import { t } from "./i18n.js";
 import { loadedInstrument } from "./template.js";
 
@@ -61,6 +62,37 @@ function cornerTitle(board) {
   return bdi(loadedInstrument(board.instrument)?.title || board.title || board.instrument);
 }
 
+/**
+ * The rotation or a summons sends the page of session `s` to `board`, saying why; the new corner
+ * shows from its top, below the notice. A note being typed is not cut off: the notice says
+ * where to go and waits until the note is sent (stamped with the round it was begun in, R53)
+ * or dropped, or until "go now" is pressed.
+ */
+function moveTo(s, board, message) {
+  s.heldMove = null;
+  const here = s.view === "board" ? s.boardView : null;
+  if (here && here.board.id !== board.id && here.editor.holding()) {
+    s.heldMove = board.id;
+    const go = () => {
+      if (s.heldMove !== board.id || !s.live) return;
+      moveTo(s, board, message);
+    };
+    chrome.showNotice(el("span", {}, message, " — ", t("draftHold")), {
+      label: t("goNow"),
+      onclick: () => { document.activeElement?.blur?.(); setTimeout(go, 0); }, // leaving the field sends it
+    });
+    here.editor.whenDone(go);
+    return;
+  }
+  chrome.showNotice(message);
+  s.boardId = board.id;
+  s.save({ board: board.id });
+  if (s.view === "profile") { s.landing = board.id; return; }
+  if (here?.board.id === board.id) return;
+  s.toTop = true;
+  s.show("board");
+}
+
 /** The control state `ctl` of session `s` changed: move this page when the day says so. */
 export function checkRotation(s, ctl) {
   const role = s.me?.role;
@@ -74,7 +106,7 @@ export function checkRotation(s, ctl) {
     const corner = participant ? cornerFor(ctl, s.group, ctl.round) : null;
     const board = corner ? boardOfCorner(s.session, corner) : null;
     if (board) {
-      s.moveTo(board, t("rotationMove", { n: ctl.round, corner: cornerTitle(board) }));
+      moveTo(s, board, t("rotationMove", { n: ctl.round, corner: cornerTitle(board) }));
     } else if (role !== "facilitator") {
       chrome.showNotice(t("roundStarted", { n: ctl.round }));
     }
@@ -91,12 +123,12 @@ export function checkRotation(s, ctl) {
     if (!board) return;
     const message = t("summonMove", { corner: cornerTitle(board) });
     if (s.projector) chrome.showNotice(message);
-    else if (participant || (role === "viewer" && s.view === "board")) s.moveTo(board, message);
+    else if (participant || (role === "viewer" && s.view === "board")) moveTo(s, board, message);
   } else if (before && !roundChanged && participant) {
     // The summons is over: back to the group's corner of this round.
     const corner = cornerFor(ctl, s.group, ctl.round);
     const board = corner ? boardOfCorner(s.session, corner) : null;
-    if (board) s.moveTo(board, t("summonEnded", { corner: cornerTitle(board) }));
+    if (board) moveTo(s, board, t("summonEnded", { corner: cornerTitle(board) }));
     else chrome.showNotice(t("summonOver"));
   } else if (before && !roundChanged) {
     chrome.showNotice(t("summonOver"));

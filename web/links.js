@@ -1,7 +1,8 @@
 // What a facilitator hands out (R33): the join code, read aloud in groups of four, and a new
 // one when a poster got out (the old code stops at once); the links and QR codes for the
-// session, each corner and its screen; and co-begeleiders invited with a link of their own,
-// listed and revoked.
+// session, each corner and its screen, the screens' own link (it opens the screen chooser, R58)
+// with the join screen and the overview for the wall; and co-begeleiders invited with a link of
+// their own, listed and revoked.
 
 import { bdi, clear, el } from "./html.js";
 import { describe, request } from "./http.js";
@@ -133,7 +134,16 @@ export class LinksPanel {
           linkRow(t("joinLink"), links.join_url, "join-link"),
           linkRow(t("facilitatorLink"), `${origin}/#t=${this.token}`, "facilitator-link"),
           el("p", { class: "hint", text: t("facilitatorLinkHint") }),
-          links.viewer_url ? linkRow(t("viewerLink"), links.viewer_url, "viewer-link") : null),
+          links.viewer_url ? linkRow(t("viewerLink"), links.viewer_url, "viewer-link") : null,
+          links.viewer_url ? el("div", { class: "ctl-row screen-links" },
+            el("a", {
+              class: "ctl", id: "open-join-screen", href: `${links.viewer_url}&screen=join`, target: "_blank",
+              rel: "noopener", text: t("joinScreenOpen"),
+            }),
+            el("a", {
+              class: "ctl", id: "open-wall-screen", href: `${links.viewer_url}&screen=overview`, target: "_blank",
+              rel: "noopener", text: t("wallScreenOpen"),
+            })) : null),
         el("img", {
           class: "qr", id: "qr-session", src: links.qr.session, alt: t("qrSession"), width: "180", height: "180",
         })),

@@ -186,7 +186,9 @@ export class BoardMirror {
     }
     const op = frame.op;
     // On the control board the state came with the event; elsewhere the rules apply it here.
-    if (frame.result === "applied" && op?.kind && !(this.control && CONTROL_KINDS.has(op.kind))) {
+    // An op withheld from this page (someone's score on a hidden board, R62) changes nothing here.
+    const withheld = !!frame.redacted && !TEXT_KINDS.has(op?.kind);
+    if (frame.result === "applied" && op?.kind && !withheld && !(this.control && CONTROL_KINDS.has(op.kind))) {
       const meta = {
         ...(frame.actor || {}), seq: frame.seq, ts: frame.ts, round: frame.round,
         redacted: !!frame.redacted && TEXT_KINDS.has(op.kind),

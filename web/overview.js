@@ -1,23 +1,25 @@
 // The facilitator's overview of the day: the round timer and its controls, all four corners at
 // once (who is there, how many notes per station, the latest notes, "samen bewerken" per board),
-// an announcement and summons; and, from their own modules, the rotation plan and the groups
-// (plan.js), the participants (people.js), the archive (archive.js), the join code, links, QR
-// codes and co-begeleiders (links.js).
+// an announcement and summons, a vote's result ranked per station over all corners (R59),
+// closing the session and opening it again; and, from their own modules, the rotation plan and
+// the groups (plan.js), the participants (people.js), the archive (archive.js), the join code,
+// links, QR codes, screens and co-begeleiders (links.js).
 //
 // Built once, then updated in place from the board store (control board + the corner boards)
 // and from presence frames, so inputs keep their focus while the day goes on. Every change is
 // an op on the control board; the state shown is always the server's (`event.after`, R20).
 
+import { AnnouncePanel } from "./announce.js";
 import { ArchivePanel } from "./archive.js";
 import { timerInfo } from "./clock.js";
 import { groupsAt } from "./control.js";
 import { bdi, clear, el } from "./html.js";
 import { t } from "./i18n.js";
-import { maxLength } from "./rules.js";
 import { LinksPanel } from "./links.js";
 import { listOf, PeoplePanel } from "./people.js";
 import { GroupsPanel, PlanPanel } from "./plan.js";
-import { setIfIdle } from "./ui.js";
+import { askConfirm, setIfIdle } from "./ui.js";
+import { ResultPanel } from "./votes.js";
 
 const LAST_NOTES = 3;
 
@@ -34,13 +36,12 @@ export class Overview {
    * @param {object|null} o.presence the last presence frame
    * @param {(boardId: string) => void} o.onOpenBoard
    * @param {(station?: string) => void} [o.onOpenStations]  the cross-board station view
-   * @param {(created: object) => void} [o.onRestored]  a snapshot was restored as a new session
    * @param {() => void} [o.onDeleted]  the session was deleted
    * @param {(code: string) => void} [o.onCode]  the session got a new join code (R33)
    * @param {(msg: string) => void} [o.notify]  a short message (toast)
    */
   constructor({ root, session, store, controlId, token, clock, instruments, presence, onOpenBoard,
-    onOpenStations, onRestored, onDeleted, onCode, notify }) {
+    onOpenStations, onDeleted, onCode, notify }) {
     this.root = root;
     this.session = session;
     this.store = store;
@@ -50,7 +51,6 @@ export class Overview {
     this.instruments = instruments || new Map();
     this.onOpenBoard = onOpenBoard;
     this.onOpenStations = onOpenStations || (() => {});
-    this.onRestored = onRestored || (() => {});
     this.onDeleted = onDeleted || (() => {});
     this.onCode = onCode || (() => {});
     this.notify = notify || (() => {});
@@ -95,7 +95,10 @@ export class Overview {
       return;
     }
     const board = this.boards.find((b) => b.id === boardId);
-    if (board) this.updateCorner(board);
+    if (board) {
+      this.updateCorner(board);
+      this.result.update();
+    }
   }
 
   // --- building ----------------------------------------------------------------------------
@@ -105,8 +108,7 @@ export class Overview {
     const alive = () => !this.destroyed;
     const titleOf = (c) => this.titleOf(c);
     this.archive = new ArchivePanel({
-      session: this.session, token: this.token, titleOf,
-      onRestored: (created) => this.onRestored(created), onDeleted: () => this.onDeleted(),
+      session: this.session, token: this.token, titleOf, onDeleted: () => this.onDeleted(),
     });
     this.links = new LinksPanel({
       session: this.session, token: this.token, boards: this.boards, titleOf, alive, notify: this.notify,
@@ -126,7 +128,11 @@ export class Overview {
       },
     });
     this.plan = new PlanPanel({ store: this.store, controlId: this.controlId, titleOf });
+    this.result = new ResultPanel({
+      store: this.store, controlId: this.controlId, boards: this.boards, stations: this.session.stations || [],
+    });
     this.groups = new GroupsPanel({ store: this.store, controlId: this.controlId });
+    this.announce = new AnnouncePanel({ op: (op) => this.op(op), clock: this.clock });
     this.people = new PeoplePanel({
       store: this.store, controlId: this.controlId, session: this.session, boards: this.boards,
       titleOf, notify: this.notify, alive,
@@ -142,13 +148,37 @@ export class Overview {
           onclick: () => this.onOpenStations(),
         }) : null,
         this.links.codeRow),
-      el("div", { class: "ov-top" }, this.buildTimer(), this.buildAnnounce()),
+      el("div", { class: "ov-top" }, this.buildTimer(), this.announce.el),
+      this.result.el,
       el("div", { class: "ov-corners", id: "ov-corners" }, this.boards.map((b) => this.buildCard(b))),
       this.plan.el,
       el("div", { class: "ov-two" }, this.groups.el, this.people.el),
       this.archive.el,
       this.links.linksEl,
-      this.links.invitesEl));
+      this.links.invitesEl,
+      this.buildClosing()));
+  }
+
+  /** Closing the session (R24: read-only, the join code stops, a snapshot) and opening it again. */
+  buildClosing() {
+    this.closedState = el("p", { class: "ov-closed-state", id: "session-closed-state", role: "status" });
+    this.closeBtn = el("button", {
+      type: "button", class: "ctl warn", id: "session-close", text: t("sessionClose"),
+      onclick: async () => {
+        const { ok } = await askConfirm({
+          id: "close-dialog", title: t("sessionCloseTitle"), message: t("sessionCloseText"), confirm: t("sessionClose"),
+        });
+        if (ok && !this.destroyed) this.op({ kind: "session.close", closed: true });
+      },
+    });
+    this.reopenBtn = el("button", {
+      type: "button", class: "ctl primary", id: "session-reopen", text: t("sessionReopen"), hidden: true,
+      onclick: () => this.op({ kind: "session.close", closed: false }),
+    });
+    return el("section", { class: "panel ov-closing", id: "closing-panel", "aria-labelledby": "closing-title" },
+      el("h2", { id: "closing-title", text: t("sessionClosingTitle") }),
+      el("p", { class: "intro", text: t("sessionClosingIntro") }),
+      this.closedState, el("div", { class: "ctl-row" }, this.closeBtn, this.reopenBtn));
   }
 
   buildTimer() {
@@ -165,7 +195,7 @@ export class Overview {
         const ctl = this.control();
         if (ctl && ctl.round > 1) this.op({ kind: "round.set", round: ctl.round - 1, start: false });
       }),
-      next: btn("round-next", t("roundNext"), () => this.op({ kind: "round.next", start: true }), "ctl primary"),
+      next: btn("round-next", t("roundNext"), () => this.nextRound(), "ctl primary"),
       summonEnd: btn("summon-end", t("summonEnd"), () => this.op({ kind: "summon", corner: null }), "ctl warn"),
     };
     this.lengthInput = el("input", {
@@ -194,28 +224,12 @@ export class Overview {
       el("div", { class: "ctl-row" }, this.summonLine, this.btn.summonEnd));
   }
 
-  buildAnnounce() {
-    this.announceInput = el("input", {
-      type: "text", id: "announce-text", maxlength: String(maxLength("announce", "text")), placeholder: t("announcePlaceholder"),
-      "aria-label": t("announceTitle"),
-    });
-    this.announceNow = el("p", { class: "ov-announce-now", id: "announce-now" });
-    const form = el("form", { class: "panel ov-announce", id: "announce-panel" },
-      el("h2", { text: t("announceTitle") }),
-      this.announceInput,
-      el("div", { class: "ctl-row" },
-        el("button", { type: "submit", id: "announce-send", class: "ctl primary", text: t("announceSend") }),
-        el("button", {
-          type: "button", id: "announce-clear", class: "ctl", text: t("announceClear"),
-          onclick: () => { this.announceInput.value = ""; this.op({ kind: "announce", text: "" }); },
-        })),
-      this.announceNow);
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const text = this.announceInput.value.trim().slice(0, maxLength("announce", "text"));
-      if (text) this.op({ kind: "announce", text });
-    });
-    return form;
+  /** The next round; a vote's result still on the boards comes off first (R59). */
+  nextRound() {
+    for (const [id, v] of Object.entries(this.control()?.votes || {})) {
+      if (!v.open && v.shown !== false) this.op({ kind: "vote.dismiss", vote: id });
+    }
+    this.op({ kind: "round.next", start: true });
   }
 
   buildCard(b) {
@@ -296,12 +310,15 @@ export class Overview {
       parts.summon.disabled = summoned;
       parts.summon.textContent = summoned ? t("summonActive") : t("summonHere");
     }
-    const ann = ctl.announcement?.text || "";
-    this.announceNow.replaceChildren(ann ? t("announceNow", { text: bdi(ann) }) : t("announceNone"));
+    this.announce.update(ctl);
     this.groups.update(ctl);
     this.plan.update(ctl);
     this.people.renderPeople();
     this.archive?.onControl(ctl);
+    this.closeBtn.hidden = !!ctl.closed;
+    this.reopenBtn.hidden = !ctl.closed;
+    this.closedState.textContent = ctl.closed ? t("sessionClosedNow") : t("sessionOpenNow");
+    this.result.update();
     this.tick();
   }
 
@@ -313,7 +330,9 @@ export class Overview {
     const state = t(`timerStates.${info.state}`);
     if (this.stateEl.textContent !== state) this.stateEl.textContent = state;
     this.timeEl.dataset.state = info.state;
+    this.announce.update(ctl);
   }
+
 
   updateCorner(b) {
     const parts = this.cards.get(b.instrument);

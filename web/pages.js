@@ -1,17 +1,15 @@
 // The pages of an open session, drawn from its Session (session.js): who are you (profile),
-// the corners, a board, the facilitator's overview and station view, a corner's screen; and
-// the page that says this link was taken out of the session (R33). Each page that loads
-// something first checks, after loading, that it is still the one to show.
+// the corners, a board, the facilitator's overview and station view, a screen (screens.js);
+// and the page that says this link was taken out of the session (R33). Each page that loads
+// something first checks, after loading, that it is still the one to show. A board's modules
+// are loaded when a board opens (a phone shows "who are you" first), the begeleider's pages and
+// the screens when they open (a phone never needs them).
 
-import { BoardView } from "./board.js";
 import * as chrome from "./chrome.js";
 import { boardOfCorner, groupsOf } from "./control.js";
-import { Overview } from "./overview.js";
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
-import { ProjectorView } from "./projector.js";
 import { ourCorner } from "./landing.js";
-import { StationView } from "./stationview.js";
 import { instrumentsById } from "./template.js";
 import { formatCode, linkRow } from "./ui.js";
 
@@ -91,6 +89,15 @@ function renderProfile(s, info) {
   });
   clear(app()).append(...[info, form].filter(Boolean));
   if (!info) name.focus();
+  inviteToSignUp(s, "profile");
+}
+
+/** A participant is asked to sign up for the next design round (signup.js, loaded then). */
+function inviteToSignUp(s, view) {
+  if (s.me?.role !== "participant" || s.projector) return;
+  import("./signup.js").then((m) => {
+    if (still(s, view) && !document.getElementById("signup-invite")) app().append(m.signupInvite(s.session.code));
+  }, () => { /* offline without it: the invitation waits for the next visit */ });
 }
 
 /** The profile's group list follows the control board's groups (without redrawing the form). */
@@ -129,12 +136,13 @@ async function renderCorners(s, info) {
       inst?.need ? el("span", { class: "corner-need", text: inst.need }) : null);
     }));
   clear(app()).append(...[info, el("h1", { class: "view-title", text: t("cornersTitle") }), list].filter(Boolean));
+  inviteToSignUp(s, "corners");
 }
 
 async function renderBoard(s, info) {
   const board = s.session.boards.find((b) => b.id === s.boardId);
   if (!board) { s.show("corners"); return; }
-  const byId = await instrumentsById();
+  const [byId, { BoardView }] = await Promise.all([instrumentsById(), import("./board.js")]);
   if (!still(s, "board") || s.boardId !== board.id) return;
   s.follow([board.id]);
   s.boardView?.destroy();
@@ -144,12 +152,17 @@ async function renderBoard(s, info) {
     root, board, stations: s.session.stations, instrument: byId.get(board.instrument) || null,
     store: s.boards, me: s.me, controlId: s.controlId, notify: chrome.toast,
   });
+  if (s.toTop) {
+    // Moved here by the day (landing.js): the corner from its top, its title under the notice.
+    s.toTop = false;
+    window.scrollTo(0, 0);
+  }
 }
 
 // --- the facilitator's pages -------------------------------------------------------------------
 
 async function renderOverview(s) {
-  const byId = await instrumentsById();
+  const [byId, { Overview }] = await Promise.all([instrumentsById(), import("./overview.js")]);
   if (!still(s, "overview")) return;
   s.panel?.destroy();
   s.follow(s.session.boards.map((b) => b.id));
@@ -160,7 +173,6 @@ async function renderOverview(s) {
     clock: s.clock, instruments: byId, presence: s.presence,
     onOpenBoard: (boardId) => s.openBoard(boardId),
     onOpenStations: () => s.show("stations"),
-    onRestored: (created) => s.nav.openCreated(created),
     notify: chrome.toast,
     onCode: (code) => s.newCode(code),
     onDeleted: () => s.nav.deleted(s.sid),
@@ -169,7 +181,7 @@ async function renderOverview(s) {
 
 /** The facilitator's view of one station over all corner boards (clusters across boards). */
 async function renderStations(s) {
-  const byId = await instrumentsById();
+  const [byId, { StationView }] = await Promise.all([instrumentsById(), import("./stationview.js")]);
   if (!still(s, "stations")) return;
   s.panel?.destroy();
   s.follow(s.session.boards.map((b) => b.id));
@@ -183,24 +195,15 @@ async function renderStations(s) {
   });
 }
 
-// --- a corner's screen -------------------------------------------------------------------------
+// --- a screen ----------------------------------------------------------------------------------
 
+/** A corner's screen, the join screen, the overview on the wall or the chooser (screens.js). */
 async function renderProjector(s) {
-  const board = boardOfCorner(s.session, s.projector)
-    || s.session.boards.find((b) => b.id === s.projector);
-  // Subscribe first: a big board's state travels while the templates load.
+  const board = boardOfCorner(s.session, s.projector);
+  // Subscribe first: a big board's state travels while the modules and templates load.
   if (board) s.follow([board.id]);
-  const byId = await instrumentsById();
+  const [byId, screens] = await Promise.all([instrumentsById(), import("./screens.js")]);
   if (!still(s, "projector")) return;
   s.panel?.destroy();
-  if (!board) {
-    clear(app()).append(el("p", { class: "error", role: "alert", text: t("unknownCorner", { corner: s.projector }) }));
-    return;
-  }
-  const root = el("div", { class: "projector-root" });
-  clear(app()).append(root);
-  s.panel = new ProjectorView({
-    root, session: s.session, board, instrument: byId.get(board.instrument) || null, store: s.boards,
-    controlId: s.controlId, me: s.me, clock: s.clock,
-  });
+  s.panel = screens.renderScreen(s, app(), byId);
 }

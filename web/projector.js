@@ -1,23 +1,25 @@
-// The screen at a corner (`/#t=<viewer token>&corner=<instrument>`): the corner's board live and
-// read-only in large type, the round and its clock big, who is planned here, and the QR code to
-// join at this corner. No editing controls. It fits the screen without scrolling: the notes get
-// smaller type (then two or three columns per station) as they grow in number, down to a floor;
-// what still does not fit is counted ("+4 meer").
+// The screen at a corner (`/#t=<viewer token>&corner=<instrument>`, screens.js): the corner's
+// board live and read-only in large type, the round and its clock big, who is planned here, the
+// QR code to join at this corner, and the result of a vote once it closed (R59). No editing
+// controls. It fits the screen without scrolling and its type never shrinks (R58): a station
+// whose notes do not fit shows them a page at a time, with its page count ("1/3"), and turns the
+// page every PAGE_MS. A page holds only whole notes; the notes of other pages are not laid out
+// at all (`.on-page` marks the ones shown), so a board of thousands of notes costs a page.
 
-// [note size in rem, columns per station], from the most spacious to the densest; a column
-// narrower than MIN_COLUMN_PX is never used (words would break).
-const DENSITIES = [[1.6, 1], [1.45, 1], [1.3, 1], [1.3, 2], [1.15, 2], [1.05, 2], [0.95, 2],
-  [1.05, 3], [0.95, 3]];
-const MIN_COLUMN_PX = 200;
-// From this many notes on a board, groups of cards off the screen are not laid out (see fit()).
-const CROWDED = 150;
+const PAGE_MS = 12_000;
+// Pages counted exactly by laying each out; a station with more says its count as estimated.
+const MAX_COUNTED = 40;
+// The least height a note takes on the screen: bounds how many one page can hold.
+const MIN_NOTE_PX = 40;
 
 import { BoardView } from "./board.js";
 import { timerInfo } from "./clock.js";
 import { groupsAt } from "./control.js";
+import { drawFigure } from "./figure.js";
 import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
 import { formatCode } from "./ui.js";
+import { currentVote, ranking, resultLists, voteApplies } from "./votes.js";
 
 /** The first i in [lo, hi) for which `test(i)` holds (it holds for every i after it), or hi. */
 function firstTrue(lo, hi, test) {
@@ -49,12 +51,14 @@ export class ProjectorView {
     this.clock = clock;
     this.title = instrument?.title || board.title;
     this.destroyed = false;
+    this.pages = new Map(); // zone element -> {page, starts, done, count, shown: Set, marker}
     const joinUrl = `${location.origin}/j/${session.code}/${board.instrument}`;
     this.roundEl = el("span", { class: "projector-round", id: "projector-round" });
     this.timeEl = el("span", { class: "projector-time", id: "projector-time", role: "timer" });
     this.plannedEl = el("p", { class: "projector-planned", id: "projector-planned" });
+    this.resultEl = el("section", { class: "projector-result", id: "projector-result", hidden: true });
     const boardRoot = el("div", { class: "projector-board" });
-    this.el = el("div", { class: "projector", id: "projector", dataset: { corner: board.instrument } },
+    this.el = el("div", { class: "projector", id: "projector", dataset: { corner: board.instrument, paged: "true" } },
       el("header", { class: "projector-head" },
         el("div", { class: "projector-titles" },
           el("p", { class: "projector-corner", text: t("corner", { n: board.corner }) }),
@@ -70,20 +74,25 @@ export class ProjectorView {
             el("span", { class: "projector-join", text: t("projectorJoin") }),
             el("strong", { class: "projector-code", text: formatCode(session.code) }),
             el("span", { class: "projector-url", text: joinUrl.replace(/^https?:\/\//, "") })))),
-      boardRoot);
+      this.resultEl, el("div", { class: "projector-main" }, boardRoot));
     clear(root).append(this.el);
     // The board itself, read-only whatever the token may do.
     this.boardView = new BoardView({
       root: boardRoot, board, stations: session.stations, instrument, store, controlId,
-      me: { ...(me || {}), role: "viewer" }, chunked: true,
+      me: { ...(me || {}), role: "viewer" },
     });
+    // The instrument beside its notes, with how many point at each part (figure.js, R49).
+    this.figure = drawFigure(boardRoot.parentNode, { instrument, store, board });
     this.unsub = store.onChange((b) => {
       if (b === controlId) this.update();
-      if (b === board.id || b === controlId) { this.refits = 0; this.fitSoon(); }
+      if (b === board.id || b === controlId) {
+        if (b === board.id) this.showResult();
+        this.fitSoon();
+      }
     });
-    this.onResize = () => { this.width = 0; this.refits = 0; this.fitSoon(); };
+    this.onResize = () => this.fitSoon();
     window.addEventListener("resize", this.onResize);
-    this.refits = 0; // fits again in a row because of estimated heights (see fit())
+    this.turner = setInterval(() => this.turn(), PAGE_MS);
     this.update();
     this.fitSoon();
   }
@@ -91,9 +100,11 @@ export class ProjectorView {
   destroy() {
     this.destroyed = true;
     this.unsub();
+    clearInterval(this.turner);
     window.removeEventListener("resize", this.onResize);
     cancelAnimationFrame(this.fitFrame);
     this.boardView.destroy();
+    this.figure.destroy();
   }
 
   fitSoon() {
@@ -101,134 +112,103 @@ export class ProjectorView {
     this.fitFrame = requestAnimationFrame(() => { this.fitFrame = null; this.fit(); });
   }
 
+  /** Every station with more than one page shows its next one (after the last, the first). */
+  turn() {
+    if (this.destroyed) return;
+    for (const p of this.pages.values()) p.page = p.count > 1 ? (p.page + 1) % p.count : 0;
+    this.fit();
+  }
+
   /**
-   * The most spacious density at which every station's notes fit; then count what is cut off.
-   *
-   * Every density tried costs one style and layout pass over the board, so all reads come
-   * after the writes of a step, and the steps are few (see the runs below): a board that does
-   * not fit even at the densest gets there in two or three. The cards cut off are a tail of
-   * each station's notes in document order (one column top to bottom, or rows of equal height),
-   * so the first of them is found by bisection too.
-   *
-   * On a crowded board (CROWDED notes or more) the cards are in groups of 30 (lists.js) and the
-   * CSS skips laying out the groups off the screen (`content-visibility: auto`): such a group
-   * counts at an estimated height until it has been drawn once. When one that matters here (on
-   * the screen at the density chosen) has not been drawn yet, the fit runs again in the next
-   * frame, by when the browser has drawn it.
+   * Each station's pages: a page begins where the notes before it filled the station, found by
+   * laying out the page (at most `max` notes) and asking, by bisection, which note is the first
+   * to reach past the station's bottom. All stations are laid out together, one page a step,
+   * until each has been counted (or MAX_COUNTED pages, past which the count is estimated from
+   * the notes per page so far); then each shows its page.
    */
   fit() {
     if (this.destroyed || !this.el.isConnected) return;
     const zones = [...this.el.querySelectorAll(".projector-board .zone")];
-    const crowded = this.boardView.cards.size >= CROWDED;
-    if ((this.el.dataset.crowded === "true") !== crowded) this.el.dataset.crowded = String(crowded);
     if (!zones.length) return;
-    let shown = this.density;
-    const use = (k) => {
-      if (k === shown) return;
-      const [size, cols] = DENSITIES[k];
-      this.el.style.setProperty("--note-size", `${size}rem`);
-      this.el.dataset.cols = String(cols);
-      shown = k;
-    };
-    // A station that does not clip (a narrow screen, which scrolls) cuts nothing off.
-    if (getComputedStyle(zones[0]).overflowY === "visible") {
-      use(0);
-      this.density = 0;
-      this.el.dataset.density = "0";
-      for (const more of this.el.querySelectorAll(".projector-more")) more.remove();
-      return;
-    }
-    // A station's width does not depend on the density: kept from the last fit (until a resize).
-    if (!this.width) this.width = zones[0].clientWidth;
-    const usable = DENSITIES.map((d, i) => i)
-      .filter((i) => DENSITIES[i][1] === 1 || this.width / DENSITIES[i][1] >= MIN_COLUMN_PX);
-    const last = usable.length - 1;
-    // A station's height does not depend on the density either. Where it holds more notes than
-    // fit in rows one line of type high, a density cannot fit, whatever the notes say: it is not
-    // laid out to find that out (on a big board, most of them).
-    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
-    const room = zones.map((z) => [z.clientHeight + 1, z.getElementsByClassName("note").length]);
-    const hopeless = (p) => {
-      const [size, cols] = DENSITIES[usable[p]];
-      return room.some(([height, notes]) => notes > cols * Math.floor(height / (size * rem)));
-    };
-    const fitsAt = new Map(); // position in `usable` -> every station fits there
-    const fits = (p) => {
-      if (!fitsAt.has(p)) {
-        if (hopeless(p)) {
-          fitsAt.set(p, false);
-        } else {
-          use(usable[p]);
-          fitsAt.set(p, !zones.some((z) => z.scrollHeight > z.clientHeight + 1));
-        }
+    // A station that does not clip (a narrow screen, which scrolls) shows every note (CSS).
+    const paged = getComputedStyle(zones[0]).overflowY !== "visible";
+    this.el.dataset.paged = String(paged);
+    const states = zones.map((zone) => {
+      let p = this.pages.get(zone);
+      if (!p) {
+        p = { page: 0, shown: new Set(), marker: this.pageMarker(zone) };
+        this.pages.set(zone, p);
       }
-      return fitsAt.get(p);
-    };
-    // The densities in runs of one column count: within a run a smaller type never makes a
-    // station longer, so a run fits somewhere if its densest does, and its first density that
-    // fits is found by bisection. The result is the first density that fits, as if they were
-    // tried one by one, or the densest when none does.
-    const runs = [];
-    usable.forEach((k, p) => {
-      if (p > 0 && DENSITIES[k][1] === DENSITIES[usable[p - 1]][1]) runs[runs.length - 1][1] = p;
-      else runs.push([p, p]);
+      p.notes = [...zone.getElementsByClassName("note")];
+      p.starts = [0];
+      p.exact = p.notes.length === 0;
+      p.done = p.exact || !paged;
+      const box = zone.getBoundingClientRect();
+      const pad = parseFloat(getComputedStyle(zone).paddingBottom) || 0;
+      p.bottom = box.top + zone.clientTop + zone.clientHeight - pad + 0.5;
+      p.max = Math.max(1, Math.ceil(zone.clientHeight / MIN_NOTE_PX));
+      return p;
     });
-    let found = last;
-    for (const [from, to] of runs) {
-      if (fits(to)) {
-        found = firstTrue(from, to, fits);
-        break;
+    while (states.some((p) => !p.done)) {
+      const open = states.filter((p) => !p.done);
+      for (const p of open) this.showFrom(p, p.starts[p.starts.length - 1]);
+      for (const p of open) { // reads only, after the writes: one layout for every station
+        const next = this.cutAt(p, p.starts[p.starts.length - 1]);
+        if (next >= p.notes.length) p.done = p.exact = true;
+        else if (p.starts.length >= MAX_COUNTED) p.done = true;
+        else p.starts.push(next);
       }
     }
-    use(usable[found]);
-    this.density = usable[found];
-    this.el.dataset.density = String(usable[found]);
-    // Reads (one layout at the chosen density), then the writes.
-    const drawn = (group) => group.firstElementChild?.checkVisibility?.({ contentVisibilityAuto: true }) ?? true;
-    let unsure = false; // a group on the screen counted at its estimated height
-    const cut = zones.map((zone) => {
-      const bottom = zone.getBoundingClientRect().bottom + 1;
-      const cutFrom = (items) => firstTrue(0, items.length, (i) => items[i].getBoundingClientRect().bottom > bottom);
-      if (!crowded) {
-        const notes = zone.querySelectorAll(".note");
-        return notes.length - cutFrom(notes);
+    for (const p of states) {
+      const n = p.starts.length;
+      const last = p.starts[n - 1];
+      p.count = !paged ? 1 : p.exact ? n : n + Math.ceil((p.notes.length - last) / (last / (n - 1)));
+      p.page = Math.min(p.page, p.count - 1);
+      // Turned past the pages counted: count on, page by page (back to the first at the end).
+      while (p.page >= p.starts.length) {
+        this.showFrom(p, p.starts[p.starts.length - 1]);
+        const next = this.cutAt(p, p.starts[p.starts.length - 1]);
+        if (next >= p.notes.length) { p.count = p.starts.length; p.page = 0; } else p.starts.push(next);
       }
-      // The groups first (inside one off the screen nothing is laid out), then the notes of
-      // the first group that does not fit whole.
-      const groups = zone.querySelectorAll(".note-chunk");
-      if (groups.length && !groups[0].getClientRects().length) {
-        const notes = zone.querySelectorAll(".note"); // the groups are not boxes here (CSS)
-        return notes.length - cutFrom(notes);
-      }
-      const g = cutFrom(groups);
-      for (let k = 0; k <= g && k < groups.length; k += 1) if (!drawn(groups[k])) unsure = true;
-      if (g === groups.length) return 0;
-      let n = 0;
-      for (let k = g + 1; k < groups.length; k += 1) n += groups[k].childElementCount;
-      const group = groups[g];
-      const box = group.getBoundingClientRect();
-      if (box.top >= bottom) return n + group.childElementCount;
-      // A group not drawn yet has no layout inside: its share cut off, until it is drawn (then
-      // this runs again). Asking its notes would lay it out here and now.
-      if (!drawn(group)) {
-        return n + Math.round((group.childElementCount * (box.bottom - bottom)) / box.height);
-      }
-      return n + group.childElementCount - cutFrom(group.children);
-    });
-    zones.forEach((zone, i) => {
-      let more = zone.querySelector(":scope > .projector-more");
-      if (!cut[i]) { more?.remove(); return; }
-      if (!more) {
-        more = el("p", { class: "projector-more" });
-        zone.appendChild(more);
-      }
-      const text = t("projectorMore", { n: cut[i] });
-      if (more.textContent !== text) more.textContent = text;
-    });
-    if (unsure && this.refits < 8) {
-      this.refits += 1;
-      this.fitSoon();
+      const from = p.starts[p.page];
+      if (!paged) this.show(p, 0, 0);
+      else if (p.page + 1 < p.starts.length) this.show(p, from, p.starts[p.page + 1]);
+      else { this.showFrom(p, from); this.show(p, from, this.cutAt(p, from)); }
+      this.mark(p);
     }
+  }
+
+  /** Show the notes from `from` on, as many as a page can hold at most. */
+  showFrom(p, from) {
+    this.show(p, from, Math.min(p.notes.length, from + p.max));
+  }
+
+  /** The first note after `from` (shown by showFrom) that reaches past the station's bottom. */
+  cutAt(p, from) {
+    const to = Math.min(p.notes.length, from + p.max);
+    return Math.max(from + 1, firstTrue(from, to, (i) => p.notes[i].getBoundingClientRect().bottom > p.bottom));
+  }
+
+  /** Notes [from, to) of a station are the ones on its page (only those change their mark). */
+  show(p, from, to) {
+    const now = new Set(p.notes.slice(from, to));
+    for (const n of p.shown) if (!now.has(n)) n.classList.remove("on-page");
+    for (const n of now) if (!p.shown.has(n)) n.classList.add("on-page");
+    p.shown = now;
+  }
+
+  /** The page count in the station's head: "2/3" (hidden for one page). */
+  mark(p) {
+    const text = p.count > 1 ? `${p.page + 1}/${p.count}` : "";
+    if (p.marker.textContent !== text) p.marker.textContent = text;
+    p.marker.hidden = !text;
+    p.marker.setAttribute("aria-label", text ? t("projectorPage", { n: p.page + 1, total: p.count }) : "");
+  }
+
+  pageMarker(zone) {
+    const marker = el("span", { class: "projector-page", hidden: true });
+    (zone.querySelector(".zone-head") || zone).appendChild(marker);
+    return marker;
   }
 
   update() {
@@ -237,7 +217,28 @@ export class ProjectorView {
     const groups = groupsAt(ctl, this.board.instrument);
     this.plannedEl.textContent = groups.length ? t("plannedHere", { groups: groups.map(iso).join(", ") }) : "";
     this.plannedEl.hidden = !groups.length;
+    this.showResult();
     this.tick();
+  }
+
+  /** R59: the result of a vote on this corner once it closed (until it is dismissed). */
+  showResult() {
+    const ctl = this.store.mirror(this.controlId).control;
+    const b = this.board;
+    const vote = ctl ? currentVote(ctl, (v) => b.zones.some((z) => voteApplies(v, b.id, z))) : null;
+    const closed = vote && !vote.open ? vote : null;
+    const notes = closed ? [...this.store.mirror(b.id).view().values()].map((note) => ({ board: b, note })) : [];
+    const ranked = closed ? ranking(closed, ctl, notes) : new Map();
+    const key = closed ? JSON.stringify([closed.id, [...ranked]]) : "";
+    if (key === this.resultKey) return;
+    this.resultKey = key;
+    this.resultEl.hidden = !closed;
+    this.resultEl.replaceChildren(...(closed ? [
+      el("h2", { class: "projector-result-head", text: t("resultTitle") }),
+      el("div", { class: "projector-result-lists" },
+        ...resultLists(ranked, this.boardView.stations, { limit: 3 })),
+    ] : []));
+    this.fitSoon();
   }
 
   tick() {

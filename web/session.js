@@ -10,6 +10,7 @@ import { bdi } from "./html.js";
 import * as chrome from "./chrome.js";
 import { ServerClock } from "./clock.js";
 import { controlIdOf } from "./control.js";
+import { localError } from "./http.js";
 import { t } from "./i18n.js";
 import { BoardCache, forgetSession, OpJournal } from "./offline.js";
 import * as pages from "./pages.js";
@@ -97,6 +98,8 @@ export class Session {
     this.seenRound = saved.seenRound ?? null;
     this.summonSeq = saved.summonSeq ?? null;
     this.landing = null; // a board chosen while the profile was open
+    this.heldMove = null; // the board the day sends this page to once the note being typed is sent
+    this.toTop = false; // the next board drawn shows from its top (the page was moved there)
     this.station = null; // the station view's station
     this.renderedOurs = undefined; // the corner marked "yours" when the corners were drawn
     this.fromCache = false;
@@ -260,16 +263,6 @@ export class Session {
     return this.boards.mirror(this.controlId).hasPending("group.join");
   }
 
-  /** The rotation or a summons sends this page to `board` (R21), saying why. */
-  moveTo(board, message) {
-    chrome.showNotice(message);
-    this.boardId = board.id;
-    keep(this.sid, { board: board.id });
-    if (this.view === "profile") { this.landing = board.id; return; }
-    if (this.view === "board" && this.boardView?.board.id === board.id) return;
-    this.show("board");
-  }
-
   // --- messages ------------------------------------------------------------------------------
 
   onMessage(msg) {
@@ -283,6 +276,8 @@ export class Session {
       this.panel?.setPresence?.(msg);
       return;
     }
+    // Whoever shows an error shows it in the page's language, never the server's own words.
+    if (msg.type === "error") msg = { ...msg, message: localError(msg.code) };
     this.boards.handle(msg);
   }
 
@@ -327,12 +322,19 @@ export class Session {
     }
   }
 
-  /** Control-board events about me: a facilitator put me in a group, or my own pick landed. */
+  /**
+   * Control-board events about me: a facilitator put me in a group, my own pick landed, or my
+   * new round length waits for the next round (R55).
+   */
   onEvent(msg) {
     if (!this.live || msg.board !== this.controlId || msg.result !== "applied") return;
     const op = msg.op || {};
     const me = this.me?.participant;
     if (!me) return;
+    if (op.kind === "timer.set" && msg.actor?.participant === me && msg.after?.timer?.running) {
+      chrome.toast(t("timerSetNext", { min: Math.round(op.seconds / 60) }));
+      return;
+    }
     let group = null;
     if (op.kind === "group.assign" && op.participant === me) group = op.group || "";
     else if (op.kind === "group.join" && msg.actor?.participant === me) group = op.group || "";
@@ -350,7 +352,7 @@ export class Session {
   onControl() {
     const ctl = this.control();
     if (!ctl || !this.session) return;
-    chrome.showAnnouncement(ctl.announcement?.text || "");
+    chrome.showAnnouncement(ctl.announcement);
     if (this.group && this.me?.role !== "viewer" && Array.isArray(ctl.groups) && !ctl.groups.includes(this.group)
         && !this.hasPendingJoin()) {
       // The facilitator removed or renamed our group: we are in none now (the server dropped us).

@@ -1,4 +1,5 @@
-// The service worker: keeps the app shell (the page, its modules, its stylesheets and the
+// The service worker: keeps the app shell (the page, its modules — also those loaded only when
+// a page needs them, such as the begeleider's and the screens' —, its stylesheets and the
 // instrument templates) so a reload without network still opens the app, which then shows the
 // boards and the queued notes it kept in localStorage (offline.js). Network first, so a new
 // version is used as soon as it can be fetched; the cache only answers when the network does not
@@ -12,14 +13,17 @@ const NETWORK_WAIT_MS = 4000;
 // Every file of web/ the page loads (tests/test_browser_venue.py checks this list is complete).
 const SHELL = [
   "/", "/styles.css", "/board.css", "/overview.css", "/clusters.css", "/venue.css", "/access.css",
-  "/app.js", "/achtje.js", "/aggregate.js", "/archive.js", "/board.js", "/boardtools.js",
+  "/app.js", "/achtje.js", "/announce.js", "/aggregate.js", "/archive.js", "/board.js", "/boardtools.js",
   "/cards.js", "/chrome.js", "/clock.js", "/clusters.js", "/control.js", "/corner.js", "/drag.js",
   "/editor.js", "/overview.js", "/home.js", "/html.js", "/http.js", "/i18n.js", "/ids.js",
   "/layouts.js", "/links.js", "/lists.js", "/matrix.js", "/mirror.js", "/notemenu.js",
   "/offline.js", "/ops.js", "/organiser.js", "/pages.js", "/people.js", "/plan.js",
   "/praatplaat.js", "/projector.js", "/radar.js", "/reflectietool.js", "/landing.js", "/rules.js",
+  "/screens.js",
   "/session.js", "/snapshot.js", "/socket.js", "/state.js", "/stationview.js", "/suggestions.js",
   "/template.js", "/ui.js", "/votes.js", "/api/templates",
+  "/ontwerpslag.css", "/signup.js", "/signuplist.js", "/ontwerpslag.js", "/decisions.js",
+  "/figure.css", "/figure.js", "/cornerfigure.js", "/parts.js", "/material.js", "/materialupload.js",
 ];
 const SHELL_PATHS = new Set(SHELL);
 

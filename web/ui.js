@@ -70,12 +70,19 @@ export function askConfirm({ title, message = null, confirm, check = null, dange
   });
 }
 
+/** The file name a Content-Disposition gives: its UTF-8 `filename*` (R57), else `filename`. */
+function fileName(cd) {
+  const star = cd.match(/filename\*=UTF-8''([^;\s]+)/i);
+  if (star) {
+    try { return decodeURIComponent(star[1]); } catch { /* the plain name then */ }
+  }
+  return cd.match(/filename="([^"]+)"/)?.[1] || null;
+}
+
 /** Save a fetch response as a download (its Content-Disposition name, else `fallback`). */
 export async function downloadResponse(res, fallback) {
   const blob = await res.blob();
-  const cd = res.headers.get("content-disposition") || "";
-  const m = cd.match(/filename="([^"]+)"/);
-  const name = m ? m[1] : fallback;
+  const name = fileName(res.headers.get("content-disposition") || "") || fallback;
   const href = URL.createObjectURL(blob);
   const a = el("a", { href, download: name, hidden: true });
   document.body.appendChild(a);
