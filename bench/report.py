@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from bench import firstload
+
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 BASE1, BASE3 = "relay_ws", "yws"
@@ -254,6 +256,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                                  "deliveries, all within one process)"),
                     "ok": x_drag is not None and s_drag is not None and x_drag <= 1.5 * s_drag})
     out.extend(heavy_targets(results))
+    out.extend(firstload.targets(results))
     return out
 
 
@@ -931,6 +934,8 @@ def markdown(results: dict[str, Any], png: str) -> str:
         "worker process or are joined from each note's cached JSON (bench/heavy.py).",
         "",
         heavy_md(results),
+        "",
+        firstload.markdown(results),
         "",
         "## Redis: two processes",
         "",

@@ -682,6 +682,23 @@ class Bench:
         for failure in r["failures"]:
             self.fail("heavy", RuntimeError(failure))
 
+    def firstload(self) -> None:
+        """R61: a participant's first load on a throttled phone link (bench/firstload.py)."""
+        from bench import firstload
+
+        log("a phone's first load at 400 kbit/s, 400 ms round trip (Chromium)")
+        try:
+            with self.target("vh_memory") as t:
+                created = t.layout(1, 0, 0)["session"]
+                res = firstload.measure(t.servers[0].http, str(created["code"]),
+                                        runs=1 if self.quick else 3)
+        except Exception as exc:
+            self.fail("firstload", exc)
+            return
+        self.results["firstload"] = res
+        for row in firstload.targets(self.results):
+            log(f"  {row['target']}: {row['measured']}")
+
     def profile(self, n: int) -> None:
         """This server under cProfile: the standard one-board load, then notes only."""
         from bench import profiles
@@ -757,7 +774,7 @@ class Bench:
 
     def run_only(self, parts: list[str], peers_: list[str]) -> None:
         """A few parts for a quick look while working (``--only``); no report is written."""
-        rest = [p for p in parts if p not in ("heavy", "memprobe", "profile")]
+        rest = [p for p in parts if p not in ("heavy", "memprobe", "profile", "firstload")]
         for name in peers_ if rest else []:
             with self.target(name) as t:
                 if "idle" in parts:
@@ -767,13 +784,15 @@ class Bench:
                 if "mixed" in parts:
                     self.ladders(t, 300, [27, 60, 90], [])
                 if "notes" in parts:
-                    self.ladders(t, 300, [], [16, 24, 32])
+                    self.ladders(t, 300, [], [24, 48, 72, 96, 128])
                 if "workshop" in parts:
                     self.workshop(t, 300)
                 if "storm" in parts:
                     self.storm(t, 300)
         if "heavy" in parts:
             self.heavy()
+        if "firstload" in parts:
+            self.firstload()
         if "memprobe" in parts:
             self.memprobe(300)
         if "profile" in parts:
@@ -790,7 +809,7 @@ class Bench:
         else:
             sizes, big = [50, 150, 300], 300
             mixed = [5, 8, 12, 18, 27, 40, 60, 90]
-            notes = [9, 12, 16, 20, 24, 32, 48]
+            notes = [9, 12, 16, 20, 24, 32, 48, 64, 80, 96, 128]
             idle_steps = [100, 300, 600]
             base = ["relay_ws", "relay_starlette", "yws", "vh_memory"]
         for name in base:
@@ -826,6 +845,7 @@ class Bench:
                 self.fail("yws bulk", exc)
         self.state_encode(1000 if quick else 5000)
         self.heavy()
+        self.firstload()
         if not quick:
             self.memprobe(300)
             try:
@@ -848,8 +868,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="render the report from bench/out/results.json again")
     ap.add_argument("--only", default="",
                     help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, "
-                    "heavy, memprobe, profile) for a quick look, printed and kept in bench/out/ "
-                    "only")
+                    "heavy, firstload, memprobe, profile) for a quick look, printed and kept "
+                    "in bench/out/ only")
     ap.add_argument("--peers", default="vh_memory", help="comma-separated peers for --only")
     args = ap.parse_args(argv)
     if args.only:
