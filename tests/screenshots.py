@@ -1,13 +1,16 @@
 """Screenshots for the README: `.venv/bin/python tests/screenshots.py`.
 
 Starts a throwaway server, fills a four-corner session as a morning at the STO day would (notes
-from several groups on every corner, a cluster, the round timer running), and writes through the
-real client:
+from several groups on every corner, a cluster, the round timer running, a crowded matrix
+corner), and writes through the real client:
 
 - docs/screenshot.png              a corner board on a laptop (1280x800)
-- docs/screenshot-phone.png        the same board on a phone (360x640, touch)
-- docs/screenshot-projector.png    the corner's screen (1920x1080)
-- docs/screenshot-facilitator.png  the facilitator's overview (1440x1000)
+- docs/screenshot-phone.png        a participant's phone (390x844, touch), scrolled one station
+                                   down: the top bar with the clock stays in view
+- docs/screenshot-projector.png    a crowded corner's screen (1920x1080): 25 notes per station,
+                                   paged at a readable size
+- docs/screenshot-join.png         the join screen for the plenary start (1920x1080)
+- docs/screenshot-facilitator.png  the begeleider's overview (1440x1000)
 
 The names are made up. Not a pytest module; exits 1 when the phone page scrolls sideways.
 """
@@ -23,9 +26,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from browserkit import CHROMIUM, CHROMIUM_ARGS
+from browserkit import CHROMIUM, CHROMIUM_ARGS, ServerHandle
 from playwright.sync_api import expect, sync_playwright
-from serverproc import ROOT, free_port, http_json, start_server, stop, wait_healthy
+from serverproc import ROOT, http_json
 from websockets.sync.client import connect
 
 # (name, group, corner, station, text, colour)
@@ -56,6 +59,17 @@ NOTES = [
      "Een voorbeeld van spraakverwarring tussen de niveaus zou helpen.", "green"),
     ("Daan", "Groep 4", "reflectietool", "relevantie",
      "Goed om elk half jaar samen te scoren en te vergelijken.", "yellow"),
+]
+STATIONS = ("relevantie", "toepasbaarheid", "tips")
+COLOURS = ("yellow", "green", "blue", "pink", "orange", "purple")
+CROWD = [
+    "De zeven vragen dwingen ons om concreet te worden over wie wat doet.",
+    "Vraag 3 is te vaag: wat bedoelen jullie met 'regionaal belang'?",
+    "Handig om de activiteiten van vmbo en mbo naast elkaar te zien.",
+    "Wij zouden er een kolom voor het bedrijfsleven aan toevoegen.",
+    "Kost tijd om in te vullen, maar levert een goed gesprek op.",
+    "Graag een voorbeeld van een ingevulde matrix uit een andere regio.",
+    "Past goed bij onze jaarplanning in september.",
 ]
 CLUSTER = ("Gesprek op gang brengen", "praatplaat", "relevantie", [0, 2])
 PAGES = [("Anouk", "Groep 1", "praatplaat"), ("Ravi", "Groep 2", "matrix"),
@@ -100,17 +114,13 @@ def join(page: Any, base: str, code: str, name: str, group: str, corner: str) ->
 
 def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="vh-shots-"))
-    port = free_port()
-    env = {"STORE_URL": f"sqlite:///{tmp}/db.sqlite", "SECRET_KEY": "screenshots-" + "x" * 32,
-           "DATA_DIR": str(tmp)}
-    proc = start_server(port, env, tmp / "server.log")
-    base = f"http://127.0.0.1:{port}"
+    server = ServerHandle(tmp)
+    server.start()
+    base = server.url
     out = ROOT / "docs"
     out.mkdir(exist_ok=True)
     try:
-        wait_healthy(port, proc=proc)
-        status, created = http_json("POST", f"{base}/api/sessions", {"template": "vier-hoeken"})
-        assert status == 201, created
+        created = server.create_session("vier-hoeken", "Regio Utrecht, 12 maart")
         sid, code = str(created["session"]["id"]), str(created["code"])
         fac_token = str(created["facilitator_token"])
 
@@ -121,12 +131,21 @@ def main() -> int:
             by_writer.setdefault((name, group), []).append((f"{sid}.{corner}", {
                 "kind": "note.add", "note": ids[i], "zone": station, "text": text,
                 "color": color, "x": 0, "y": i}))
+        # A crowded corner: 25 notes per station at the matrix, from the groups that were there.
+        for g in range(1, 5):
+            by_writer.setdefault((f"Deelnemer {g}", f"Groep {g}"), []).extend(
+                (f"{sid}.matrix", {"kind": "note.add", "note": f"n-crowd{g}{z}{k:02d}",
+                                   "zone": zone, "text": CROWD[(g + k) % len(CROWD)],
+                                   "color": COLOURS[(g + z + k) % len(COLOURS)], "x": 0,
+                                   "y": k})
+                for z, zone in enumerate(STATIONS) for k in range(25 // 4 + (g <= 25 % 4)))
         for (name, group), ops in by_writer.items():
             _, joined = http_json("GET", f"{base}/api/join/{code}")
             send_ops(base, str(joined["token"]), ops, name, group)
         title, corner, station, members = CLUSTER
         send_ops(base, fac_token, [(f"{sid}.control", {
-            "kind": "cluster.add", "cluster": "c-shot", "station": station, "title": title})])
+            "kind": "cluster.add", "cluster": "c-shot", "station": station, "title": title,
+            "corner": corner})])
         send_ops(base, fac_token, [(f"{sid}.{corner}", {
             "kind": "note.cluster", "note": ids[i], "cluster": "c-shot"}) for i in members])
 
@@ -150,20 +169,31 @@ def main() -> int:
             laptop.wait_for_timeout(1200)  # the clock ticks past a whole second
             laptop.screenshot(path=str(out / "screenshot.png"))
 
-            phone = browser.new_context(viewport={"width": 360, "height": 640},
+            phone = browser.new_context(viewport={"width": 390, "height": 844},
                                         device_scale_factor=2, is_mobile=True,
                                         has_touch=True).new_page()
             join(phone, base, code, "Sanne", "Online", "praatplaat")
             expect(phone.locator(".note")).to_have_count(8)
+            # Mid-scroll: the instrument folded away, the page one station down.
+            phone.locator(".corner-figure-head").tap()
+            phone.locator('.station[data-station="toepasbaarheid"]').evaluate(
+                "(n) => window.scrollTo(0, n.getBoundingClientRect().top + window.scrollY - 60)")
+            phone.wait_for_timeout(400)
             overflow = phone.evaluate("document.documentElement.scrollWidth - window.innerWidth")
             phone.screenshot(path=str(out / "screenshot-phone.png"))
 
             screen = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
-            screen.goto(str(created["projector_urls"]["praatplaat"]))
-            expect(screen.locator("#projector .note")).to_have_count(8)
-            expect(screen.locator("#projector-time")).to_have_attribute("data-state", "running")
-            screen.wait_for_timeout(800)
+            screen.goto(str(created["projector_urls"]["matrix"]))
+            expect(screen.locator("#projector .note").first).to_be_visible()
+            screen.wait_for_timeout(1500)
             screen.screenshot(path=str(out / "screenshot-projector.png"))
+
+            join_screen = browser.new_context(viewport={"width": 1920, "height": 1080}).new_page()
+            join_screen.goto(str(created["projector_urls"]["matrix"]).split("&")[0]
+                             + "&screen=join")
+            expect(join_screen.locator("#join-screen-qr")).to_have_js_property("complete", True)
+            join_screen.wait_for_timeout(300)
+            join_screen.screenshot(path=str(out / "screenshot-join.png"))
 
             card = fac.locator('.ov-corner[data-corner="praatplaat"]')
             expect(card.locator(".ov-presence")).to_contain_text("Groep 1", timeout=10_000)
@@ -171,11 +201,11 @@ def main() -> int:
             fac.mouse.move(0, 0)
             fac.screenshot(path=str(out / "screenshot-facilitator.png"))
             browser.close()
-        print("wrote docs/screenshot.png, docs/screenshot-phone.png, docs/screenshot-projector.png"
-              f" and docs/screenshot-facilitator.png (phone overflow {overflow}px)")
+        print("wrote docs/screenshot.png, -phone, -projector, -join and -facilitator.png "
+              f"(phone overflow {overflow}px)")
         return 0 if overflow <= 0 else 1
     finally:
-        stop(proc)
+        server.stop()
 
 
 if __name__ == "__main__":
