@@ -165,6 +165,26 @@ def redis_version() -> str:
         return "?"
 
 
+def drags_md(results: dict[str, Any]) -> str:
+    """What drags add: this server's capacity with drags (coalesced per tick, R9) beside
+    notes only, and the relay's, from the same run."""
+    rows = []
+    for name in ("vh_memory", BASE1):
+        with_drags = capacity(results, "ladder").get(name, {}).get("best")
+        notes = capacity(results, "notes").get(name, {}).get("best")
+        if with_drags and notes:
+            rows.append(f"{name}: {f(with_drags['delivered_s'])} /s with drags at "
+                        f"{with_drags['W']} writers, {f(notes['delivered_s'])} /s notes "
+                        f"only at {notes['W']} writers")
+    if not rows:
+        return ""
+    return ("**What drags add.** A writer of the ladder above drags at 30 Hz beside one note a "
+            "second: thirty drag positions for each note. This server sends only the last "
+            "position of each note per 33 ms tick (R9), so most of what the ladder counts as "
+            "delivered drags are positions superseded and never sent, while a relay sends every "
+            "one; compare notes only for like with like. Same run: " + "; ".join(rows) + ".")
+
+
 # --- targets ---------------------------------------------------------------------------------
 
 
@@ -180,16 +200,21 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             return b["delivered_s"] if b else None
 
         vh, r1, y = best("vh_memory"), best(BASE1), best(BASE3)
-        ok = vh is not None and (r1 is None or vh >= 0.7 * r1) and (y is None or vh >= y)
-        what = ("300 clients on one board (writers add notes and drag at 30 Hz): ops delivered/s"
-                " at p99 ≤ 100 ms with zero loss ≥ 0.7× raw Python relay and ≥ 1× y-websocket"
-                if official else
-                "for comparison, not a target: the same with writers that only add notes (no "
-                "drags, nothing to coalesce)")
+        if official:
+            ok = vh is not None and (r1 is None or vh >= 0.7 * r1) and (y is None or vh >= y)
+            what = ("300 clients on one board (writers add notes and drag at 30 Hz): ops "
+                    "delivered/s at p99 ≤ 100 ms with zero loss ≥ 0.7× raw Python relay and ≥ 1× "
+                    "y-websocket")
+        else:  # R54, issue 21: like with like, nothing coalesced on either side
+            ok = vh is not None and r1 is not None and vh >= 2 * r1
+            what = ("300 clients on one board, writers that only add notes (no drags, nothing to "
+                    "coalesce; each writer within the rate limit, 10 notes/s): ops delivered/s "
+                    "at p99 ≤ 100 ms with zero loss ≥ 2× raw Python relay (events batched per "
+                    "tick, R54)")
         out.append({"target": what,
                     "measured": f"{f(vh)} /s; {ratio(vh, r1)} of (1) ({f(r1)} /s), "
                                 f"{ratio(vh, y)} of (3) ({f(y)} /s)",
-                    "ok": ok if official else None})
+                    "ok": ok})
     ws = [r for r in runs(results, "workshop") if r["target"] == "vh_memory"]
     if ws:
         p99 = ws[0]["latency"]["p99"]
@@ -874,12 +899,17 @@ def markdown(results: dict[str, Any], png: str) -> str:
         "",
         ladder_table(results),
         "",
-        "The same with writers that only add notes, ten a second each: no drags, so every op "
-        "is one frame to every receiver in every peer (this server's coalescing does not help).",
+        "The same with writers that only add notes, ten a second each (within the rate limit, "
+        "R41): no drags, nothing is coalesced, every note reaches every receiver in every peer. "
+        "The relays send each event as its own frame; this server sends what one connection "
+        "gets within a 5 ms tick as one `batch` frame (R54), so its *frames/s* stay far below "
+        "its deliveries.",
         "",
         capacity_table(results, "notes"),
         "",
         ladder_table(results, "notes"),
+        "",
+        drags_md(results),
         "",
         f"![p99 latency against load]({png})",
         "",

@@ -34,8 +34,11 @@ CLOSE_TOO_SLOW = 4008
 CLOSE_REMOVED = 4003
 
 
-# R54: how long frames after the first of a tick may wait to be sent together.
-BATCH_TICK_S = 0.02
+# R54: how long frames after the first of a tick may wait to be sent together. Measured
+# (make bench, 300 clients on one board): 20 ms gave the most notes delivered but added ~15 ms
+# to every p50 and 9 ms to the workshop's p99; 5 ms keeps the workshop's p99 where it was
+# without batches and still delivers 3.6x what a raw relay does.
+BATCH_TICK_S = 0.005
 # R54: a batch frame holds at most this many frames (a backlog is written in such pieces).
 BATCH_MAX_FRAMES = 256
 
