@@ -14,10 +14,6 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_SHEET_NAME = 31
@@ -71,6 +67,12 @@ def sheet_name(title: str, taken: set[str]) -> str:
 
 def to_xlsx(sheets: Sequence[tuple[str, Sequence[str], Sequence[Sequence[object]]]]) -> bytes:
     """A workbook: per sheet a title, a bold header row with filters on, frozen below it."""
+    # Imported here: openpyxl takes a third of the server's start, and only the workers that
+    # write a workbook need it.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook()
     book.remove(book.active)
     taken: set[str] = set()
