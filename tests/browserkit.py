@@ -101,6 +101,19 @@ def open_page(browser: Any, problems: list[str], label: str,
     return page
 
 
+def open_facilitator_board(browser: Any, problems: list[str], base: str, token: str,
+                           corner: str, viewport: dict[str, int] | None = None) -> Any:
+    """A begeleider's page on a laptop: the overview, then one corner's board."""
+    page = open_page(browser, problems, "facilitator",
+                     viewport=viewport or {"width": 1440, "height": 900})
+    page.goto(f"{base}/#t={token}")
+    expect(page.locator("#overview")).to_be_visible()
+    expect_state(page, "open")
+    page.locator(f'.ov-corner[data-corner="{corner}"] .ov-open').click()
+    page.locator('[data-add-station="tips"]').wait_for()
+    return page
+
+
 def expect_state(page: Any, state: str, timeout: int = 10_000) -> None:
     expect(page.locator("#conn-state")).to_have_attribute("data-state", state, timeout=timeout)
 

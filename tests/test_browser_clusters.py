@@ -16,7 +16,7 @@ import urllib.request
 from typing import Any
 
 import pytest
-from browserkit import add_note, expect_state, open_page, ws_state
+from browserkit import add_note, expect_state, open_facilitator_board, open_page, ws_state
 from serverproc import read_log
 
 pytestmark = pytest.mark.browser
@@ -40,13 +40,10 @@ def live_notes(base: str, sid: str, token: str) -> dict[str, dict[str, Any]]:
             for n in b["state"].get("notes", ())}
 
 
-def open_facilitator_board(browser: Any, problems: list[str], base: str, token: str,
-                           corner: str) -> Any:
-    page = open_page(browser, problems, "facilitator", viewport={"width": 1400, "height": 1000})
-    page.goto(f"{base}/#t={token}")
-    expect(page.locator("#overview")).to_be_visible()
-    expect_state(page, "open")
-    page.locator(f'.ov-corner[data-corner="{corner}"] .ov-open').click()
+def facilitator_board(browser: Any, problems: list[str], base: str, token: str,
+                      corner: str) -> Any:
+    page = open_facilitator_board(browser, problems, base, token, corner,
+                                  viewport={"width": 1400, "height": 1000})
     expect(page.locator("#board-tools")).to_be_visible()
     return page
 
@@ -108,7 +105,7 @@ def test_R26_drag_into_a_cluster_while_a_participant_edits_the_same_note_keeps_b
     expect(mine).not_to_have_class(PENDING)
     nid = str(mine.get_attribute("data-note-id"))
 
-    fac = open_facilitator_board(browser, problems, server.url, token, "praatplaat")
+    fac = facilitator_board(browser, problems, server.url, token, "praatplaat")
     expect(fac.locator(".board[data-board]")).to_have_attribute("data-board", board)
     cid = new_cluster(fac, "tips", "Stages")
     # Participants see the cluster read-only: a labelled group, no editing controls.
@@ -191,7 +188,7 @@ def test_R27_dot_vote_budget_two_the_third_dot_is_refused_and_none_are_left(
     first = str(part.locator(".note", has_text="Eerste idee").get_attribute("data-note-id"))
     second = str(part.locator(".note", has_text="Tweede idee").get_attribute("data-note-id"))
 
-    fac = open_facilitator_board(browser, problems, server.url, token, "matrix")
+    fac = facilitator_board(browser, problems, server.url, token, "matrix")
     fac.locator("#vote-admin summary").click()
     fac.locator("#vote-budget").fill("2")
     fac.locator("#vote-cap").fill("2")
@@ -253,7 +250,7 @@ def test_R28_hidden_until_reveal_never_shows_another_participants_text(
     created = server.create_session("vier-hoeken")
     code, token = str(created["code"]), created["facilitator_token"]
     problems: list[str] = []
-    fac = open_facilitator_board(browser, problems, server.url, token, "achtje")
+    fac = facilitator_board(browser, problems, server.url, token, "achtje")
     fac.locator("#board-mode").select_option("hidden")
 
     a = join_corner(browser, problems, server.url, code, "achtje", "A", name="Ans")

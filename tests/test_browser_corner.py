@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browserkit import ServerHandle, expect_state, open_page
+from browserkit import ServerHandle, expect_state, open_facilitator_board, open_page
 from serverproc import read_log
 
 pytestmark = pytest.mark.browser
@@ -58,14 +58,9 @@ def join_corner(browser: Any, problems: list[str], base: str, code: str, corner:
     return page
 
 
-def open_facilitator_board(browser: Any, problems: list[str], base: str, token: str,
-                           corner: str) -> Any:
-    page = open_page(browser, problems, "facilitator", viewport={"width": 1440, "height": 900})
-    page.goto(f"{base}/#t={token}")
-    expect(page.locator("#overview")).to_be_visible()
-    expect_state(page, "open")
-    page.locator(f'.ov-corner[data-corner="{corner}"] .ov-open').click()
-    page.locator('[data-add-station="tips"]').wait_for()
+def facilitator_corner(browser: Any, problems: list[str], base: str, token: str,
+                       corner: str) -> Any:
+    page = open_facilitator_board(browser, problems, base, token, corner)
     # A facilitator's board keeps the instrument folded until they open it.
     expect(page.locator("#corner-figure")).not_to_have_attribute("open", "")
     page.locator("#corner-figure > summary").click()
@@ -217,7 +212,7 @@ def test_R50_a_three_page_pdf_becomes_three_page_images_on_a_phone(
     phone = join_corner(browser, problems, server.url, str(made["code"]), "praatplaat", "phone",
                         **PHONE)
     expect(phone.locator("#corner-material-praatplaat")).to_be_hidden()  # none yet
-    fac = open_facilitator_board(browser, problems, server.url, str(made["facilitator_token"]),
+    fac = facilitator_corner(browser, problems, server.url, str(made["facilitator_token"]),
                                  "praatplaat")
     fac.on("dialog", lambda d: (problems.append(f"facilitator dialog: {d.message}"), d.dismiss()))
     fac.locator("#material-file-praatplaat").set_input_files(
@@ -265,7 +260,7 @@ def test_R50_refusals_are_said_in_the_page_language_and_nothing_is_stored(
     try:
         problems: list[str] = []
         made = handle.create_session("vier-hoeken")
-        fac = open_facilitator_board(browser, problems, handle.url,
+        fac = facilitator_corner(browser, problems, handle.url,
                                      str(made["facilitator_token"]), "matrix")
         status = fac.locator("#corner-material-matrix .material-status")
         cases = [
