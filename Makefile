@@ -59,8 +59,11 @@ bench: $(STAMP) system-deps
 	@test -f $(NPM_STAMP) || { cd bench && npm ci --no-audit --no-fund --loglevel=error && rm -f node_modules/.ci-* && touch ../$(NPM_STAMP); }
 	$(BIN)/python -m bench $(if $(filter-out 0,$(QUICK)),--quick)
 
+# The quick loop while working: no browser, Redis, slow or fault tests, four at a time (they
+# mostly wait on sockets and subprocesses). `make test` runs everything one at a time: the
+# attack, fault and browser tests measure latency and must not share the machine.
 unit: $(STAMP)
-	$(BIN)/pytest -m "not browser and not redis and not slow and not reliability"
+	$(BIN)/pytest -m "not browser and not redis and not slow and not reliability" -n 4
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
