@@ -22,6 +22,7 @@ from .clusters import Clusters
 from .protocol import (
     Announce,
     BoardOp,
+    ClusterAdd,
     ErrorCode,
     GroupAssign,
     GroupJoin,
@@ -185,6 +186,8 @@ def check(ctl: Control, op: BoardOp, participant: str | None = None
           ) -> tuple[ErrorCode, str] | None:
     """Refuse, with the reason, an op that names groups, corners, rounds, clusters or votes
     that do not exist, or a dot past the budget or cap (``participant`` is the sender)."""
+    if isinstance(op, ClusterAdd) and op.corner is not None and op.corner not in ctl.corners:
+        return "unknown_corner", f"corner {op.corner!r} is not one of {list(ctl.corners)}"  # R60
     if isinstance(op, clustering.OPS):
         return ctl.clusters.check(op, participant)
     if isinstance(op, voting.OPS):

@@ -89,6 +89,18 @@ def test_R26_a_note_keeps_its_text_edit_and_its_cluster_move_whatever_the_order(
         assert (note.text, note.cluster, note.author) == ("meer stageplekken", "c1", "p0")
 
 
+def test_R60_a_cluster_carries_a_corner_of_this_session_or_none() -> None:
+    s = Session()
+    c = s.rec.control_id
+    add = {"kind": "cluster.add", "station": "tips", "title": "Stages"}
+    assert s.send(c, {**add, "cluster": "c1", "corner": "matrix"}) == "applied"
+    assert s.send(c, {**add, "cluster": "c2"}) == "applied"  # made over all four corners
+    assert s.send(c, {**add, "cluster": "c3", "corner": "keuken"}) == "unknown_corner"
+    assert s.ctl.clusters.get("c1") is not None and s.ctl.clusters.get("c1").corner == "matrix"
+    assert s.ctl.clusters.get("c2") is not None and s.ctl.clusters.get("c2").corner is None
+    assert s.ctl.clusters.get("c3") is None
+
+
 def test_R26_a_note_in_a_cluster_of_another_station_is_in_none() -> None:
     """Data from before a move cleared the cluster (R26): exports, the ontwerpslag and
     suggestions read such a note as loose, as the browser shows it."""
