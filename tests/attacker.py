@@ -9,7 +9,7 @@ Every attack keeps going (reconnecting when the server closes it, after ``gap`` 
 stopped, and every loop is bounded in time (``limit_s``) and in count.
 
 Attacks (``ATTACKS``): continuation, pings, idle_tcp, no_hello, trickle, big_body, chunked,
-dup_headers. Each returns counts of what it sent and of what the server did to it.
+file_body, dup_headers. Each returns counts of what it sent and of what the server did to it.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 HOST = "127.0.0.1"
@@ -399,9 +400,35 @@ async def dup_headers(a: Attack) -> None:
             await asyncio.wait_for(a.stop.wait(), 1 / rate)
 
 
+async def file_body(a: Attack) -> None:
+    """The same request again and again, one at a time: the bytes of ``file`` (a document the
+    test wrote) as a JSON body to ``path``, with ``headers`` (an organiser's, for an import);
+    ``gap`` seconds after each answer. Sent from this process, so the test's own process (the
+    normal clients it measures) does none of the work of a large body."""
+    data = Path(a.params["file"]).read_bytes()
+    view = memoryview(data)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in a.params.get("headers", {}).items())
+    head = (f"POST {a.params.get('path', '/api/import')} HTTP/1.1\r\nHost: {HOST}:{a.port}\r\n"
+            f"{extra}content-type: application/json\r\ncontent-length: {len(data)}\r\n"
+            "\r\n").encode()
+
+    def pieces() -> Callable[[], bytes]:
+        starts = iter(range(0, len(data), 65536))
+        return lambda: bytes(view[(i := next(starts)):i + 65536])
+
+    async def one() -> None:
+        while a.running():
+            await _send_body(a, head, pieces(), len(data))
+            if not await a.again():
+                return
+
+    await a.until_stopped(one())
+
+
 ATTACKS: dict[str, Callable[[Attack], Awaitable[None]]] = {
     "continuation": continuation, "pings": pings, "idle_tcp": idle_tcp, "no_hello": no_hello,
     "trickle": trickle, "big_body": big_body, "chunked": chunked, "dup_headers": dup_headers,
+    "file_body": file_body,
 }
 
 

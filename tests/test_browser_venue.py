@@ -152,6 +152,13 @@ def touch_drag(page: Any, source: Any, target: Any) -> None:
             break
         touch("touchMove", x, height - 8)  # near the edge: the page scrolls by itself
         page.wait_for_timeout(50)
+    # Away from the edge, the finger waits for the page to stop scrolling and looks again for
+    # the target (as a person does) before moving onto it.
+    touch("touchMove", x, height / 2)
+    page.wait_for_timeout(400)
+    t = target.bounding_box()
+    assert t
+    y, ty = height / 2 - 20, t["y"] + t["height"] / 2
     tx = t["x"] + t["width"] / 2
     for i in range(1, 11):
         touch("touchMove", x + (tx - x) * i / 10, (y + 20) + (ty - y - 20) * i / 10)
