@@ -7,7 +7,6 @@ The pure parts (document format, hash, diff, checks) are in ``archive``.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import tempfile
 import time
 from collections.abc import Callable
@@ -27,6 +26,8 @@ from .templates import Catalog
 MAX_SNAPSHOT_NAME = 80
 # R44: documents up to this size are worked on inline; larger ones in a worker process.
 INLINE_BYTES = 256 * 1024
+# R44: the pause between an import's large boards, each decoded on the event loop.
+BREATH_S = 0.005
 
 T = TypeVar("T")
 
@@ -257,19 +258,17 @@ async def import_file(store: Store, source: Path, owner: str = "", title: str = 
             if await store.head(bid) or await store.get_snapshot(bid) is not None:
                 raise archive.ImportRefused(f"board {bid} already has content")
         for bid, seq, path in prepared.boards:
-            state = await asyncio.to_thread(_read_text, Path(path))
-            await store.restore_board(bid, seq, state)
+            # R44: the file is read by a thread (the read lets go of the interpreter lock) and
+            # decoded here in one step: about 5 ms for a board of 8 MiB, most of it the new
+            # string's first touch of its memory. Decoding or joining it in a thread instead
+            # held the lock in turns of the switch interval (5 ms), so every turn of the event
+            # loop waited that long while it ran. After each board the loop has a breath of
+            # its own, so the stalls of the boards do not come one after another.
+            data = await asyncio.to_thread(Path(path).read_bytes)
+            await store.restore_board(bid, seq, data.decode())
+            del data
+            await asyncio.sleep(BREATH_S)
         for item in prepared.material:  # R50: checked and rendered with the rest
             await material_http.keep_spilled(store, session.id, item)
     await store.put_session(session.id, session.code, session.model_dump_json())
     return session
-
-
-def _read_text(path: Path, piece: int = 1 << 20) -> str:
-    """A file's text, decoded a MiB at a time: decoding holds the interpreter lock, and a
-    board's 10 MiB in one step would hold the event loop as long."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    data = path.read_bytes()
-    parts = [decoder.decode(data[i:i + piece]) for i in range(0, len(data), piece)]
-    parts.append(decoder.decode(b"", final=True))
-    return "".join(parts)
