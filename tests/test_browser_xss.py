@@ -751,9 +751,16 @@ def test_R30_every_page_and_report_is_served_with_a_strict_csp(
     """R30, R25: no page the server sends may run inline script, eval, plugins or be framed."""
     base, four = world.base, world.sessions["vier-hoeken"]
     pages = ["/", "/index.html", f"/j/{four.code}", f"/j/{four.code}/praatplaat",
-             f"/s/{four.sid}/{quote(world.snapshots[1], safe='')}", "/app.js", "/html.js",
-             "/styles.css", "/sw.js", f"/qr/{four.code}.svg", "/api/templates", "/healthz",
-             "/nope"]
+             f"/s/{four.sid}/{quote(world.snapshots[1], safe='')}", "/sw.js",
+             f"/qr/{four.code}.svg", "/api/templates", "/healthz", "/nope"]
+    # Scripts and stylesheets: nosniff (their page's policy governs them), nothing that only a
+    # document reads.
+    for path in ("/app.js", "/html.js", "/i18n-en.js", "/styles.css", "/board.css"):
+        with urllib.request.urlopen(base + path, timeout=10) as resp:
+            headers = {k.lower(): v for k, v in resp.headers.items()}
+        assert headers.get("x-content-type-options") == "nosniff", (path, headers)
+        assert not {"content-security-policy", "x-frame-options", "permissions-policy"} & set(
+            headers), (path, headers)
     checked = 0
     for path in pages:
         req = urllib.request.Request(base + path)
