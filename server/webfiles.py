@@ -9,9 +9,9 @@ within a few per cent of brotli on these small text files, and every browser tak
 there is no second encoding to keep.
 
 The page of a join link (``/j/CODE``) says in a ``Link`` header that it will ask
-``/api/join/CODE``, and the start page (``/``) that it will load its own modules and ask who is
-signed in: the browser starts those with the page's other modules instead of after them, a
-round trip or two less on a slow phone link (R61).
+``/api/join/CODE`` and load the session's modules, and the start page (``/``) that it will load
+its own module and ask who is signed in: the browser starts those with the page's other modules
+instead of after them, a round trip or two less on a slow phone link (R61).
 """
 
 from __future__ import annotations
@@ -31,9 +31,14 @@ COMPRESSIBLE = (".js", ".css", ".html", ".json", ".svg", ".txt", ".webmanifest")
 MEDIA = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
          ".html": "text/html; charset=utf-8", ".json": "application/json",
          ".svg": "image/svg+xml", ".webmanifest": "application/manifest+json"}
-# The start page's own modules and first question (web/app.js loads them only there).
-START_PAGE = ("</home.js>; rel=modulepreload, </organiser.js>; rel=modulepreload, "
+# The start page's own module and first question (web/app.js loads it only there; an organiser's
+# panels follow once the answer says who is signed in, web/home.js).
+START_PAGE = ("</home.js>; rel=modulepreload, "
               "</api/organiser/sessions>; rel=preload; as=fetch; crossorigin")
+# A join link's page opens a session at once: the modules web/app.js imports when one opens
+# (web/session.js and what only it imports; index.html preloads app.js's own), with the page.
+# tests/test_webfiles.py checks this list against the modules' imports.
+SESSION_MODULES = ("session.js", "socket.js", "state.js", "mirror.js")
 # /j/CODE[/corner]: the code as the page will ask for it (web/ui.js cleanCode), bounded.
 JOIN_PAGE = re.compile(r"^/j/([A-Za-z0-9-]{1,24})(?:/[A-Za-z0-9_-]{1,64})?/?$")
 
@@ -85,7 +90,9 @@ class ClientFiles:
             join = JOIN_PAGE.match(request.url.path)
             if join:
                 code = join.group(1).replace("-", "").upper()
-                headers["link"] = f"</api/join/{code}>; rel=preload; as=fetch; crossorigin"
+                headers["link"] = ", ".join([
+                    f"</api/join/{code}>; rel=preload; as=fetch; crossorigin",
+                    *(f"</{m}>; rel=modulepreload" for m in SESSION_MODULES)])
             elif request.url.path == "/":
                 headers["link"] = START_PAGE
         if kept.etag in request.headers.get("if-none-match", ""):

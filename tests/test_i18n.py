@@ -1,7 +1,8 @@
-"""The message files of the browser client (web/i18n.js): Dutch and English have the same keys,
-the same placeholders, and every key the code asks for with t("…") exists in both.
+"""The message files of the browser client (web/i18n.js, Dutch; web/i18n-en.js, English): both
+have the same keys, the same placeholders, and every key the code asks for with t("…") exists in
+both.
 
-web/i18n.js is read with a small parser of the one JavaScript construct it uses (an object
+They are read with a small parser of the one JavaScript construct it uses (an object
 literal of identifier or string keys and string or object values, with // comments), so this
 runs without Node or a browser.
 """
@@ -85,9 +86,15 @@ class _Parser:
 
 
 def messages() -> dict[str, Tree]:
+    """Both tables: Dutch in i18n.js (``messages.nl``), English in i18n-en.js (``en``)."""
     text = (WEB / "i18n.js").read_text(encoding="utf-8")
     start = text.index("export const messages =") + len("export const messages =")
-    return _Parser(text, start).obj()
+    out = _Parser(text, start).obj()
+    assert set(out) == {"nl"}, f"web/i18n.js holds Dutch only, not {sorted(out)}"
+    english = (WEB / "i18n-en.js").read_text(encoding="utf-8")
+    start = english.index("export const en =") + len("export const en =")
+    out["en"] = _Parser(english, start).obj()
+    return out
 
 
 def leaves(tree: Tree, prefix: str = "") -> dict[str, str]:
@@ -117,7 +124,7 @@ def used_keys() -> list[tuple[str, str, bool]]:
     """(file, key, dynamic) for every t(...) call with a literal first argument in web/*.js."""
     out = []
     for path in sorted(WEB.glob("*.js")):
-        if path.name == "i18n.js":
+        if path.name in ("i18n.js", "i18n-en.js"):
             continue
         for m in T_CALL.finditer(path.read_text(encoding="utf-8")):
             key = m.group(2)
@@ -183,7 +190,7 @@ def test_every_key_in_the_message_files_is_used() -> None:
     """No dead messages: each key is asked for by the code (directly, through a ternary of
     literals, or as part of a group the code builds a key from at run time)."""
     code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(WEB.glob("*.js"))
-                     if p.name != "i18n.js")
+                     if p.name not in ("i18n.js", "i18n-en.js"))
     literals = {m.group(2) for m in LITERAL.finditer(code)}
     groups = tuple(sorted({m.group(1) for m in PREFIX.finditer(code)}))
     assert "errorCodes." in groups and "noopReasons." in groups, groups

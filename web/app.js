@@ -5,17 +5,17 @@
 // an organiser's one-time sign-in link (/o/<secret>). A session page is one Session
 // (session.js), drawn by pages.js inside the frame of chrome.js.
 //
-// A participant's phone loads only what it needs (index.html preloads that): the start page
-// with the organiser's panels, a snapshot, and (pages.js) the begeleider's pages and the
-// screens are modules loaded when they are opened.
+// A participant's phone loads only what it needs (index.html and a join link's Link header
+// preload that): the session's modules once one opens, the start page with the organiser's
+// panels, a snapshot, and (pages.js) the begeleider's pages and the screens are modules loaded
+// when they are opened.
 
 import * as chrome from "./chrome.js";
 import { clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { getLang, setLang, t } from "./i18n.js";
-import { registerServiceWorker } from "./offline.js";
+import { forgetKept, keep, kept, registerServiceWorker, rememberCode, sessionOfCode } from "./offline.js";
 import { renderLoading, renderRemoved } from "./pages.js";
-import { forgetKept, keep, kept, rememberCode, Session, sessionOfCode } from "./session.js";
 import { instrumentsById, templates } from "./template.js";
 import { cleanCode, formatCode } from "./ui.js";
 
@@ -95,11 +95,20 @@ function openSession(token, { showInfo = false, projector = null, corner = null 
     return;
   }
   closeSession();
-  // A person's page fetches a board's modules meanwhile (pages.js imports them when a board opens).
-  if (!projector) import("./board.js").catch(() => {});
-  session = new Session(token, sid, { showInfo, projector, corner }, nav);
-  chrome.follow(session);
-  session.start();
+  if (!app.hasChildNodes()) renderLoading();
+  const mine = pageSeq;
+  // The session's modules: preloaded by a join link's page (webfiles.py), fetched now by the
+  // start page, which does not need them until a session opens.
+  import("./session.js").then(({ Session }) => {
+    if (mine !== pageSeq || session) return;
+    // A person's page fetches a board's modules meanwhile (pages.js imports them when a board
+    // opens), and the stylesheets of the pages after this one (chrome.allSheets) once it is drawn.
+    if (!projector) import("./board.js").catch(() => {});
+    requestAnimationFrame(() => setTimeout(chrome.allSheets, 0));
+    session = new Session(token, sid, { showInfo, projector, corner }, nav);
+    chrome.follow(session);
+    session.start();
+  }, (err) => { if (mine === pageSeq && !session) home(problemText(err)); });
 }
 
 function closeSession() {
@@ -180,7 +189,7 @@ async function openSnapshot(sid, name, token) {
   pageSeq += 1;
   chrome.renderChrome();
   const mine = pageSeq;
-  const [byId, { SnapshotView }] = await Promise.all([instrumentsById(), import("./snapshot.js")]);
+  const [byId, { SnapshotView }] = await Promise.all([instrumentsById(), import("./snapshot.js"), chrome.allSheets()]);
   if (session || mine !== pageSeq) return;
   const root = el("div", { class: "snapshot-root" });
   clear(app).append(root);
@@ -220,7 +229,7 @@ function designRoundPage() {
   pageSeq += 1;
   const mine = pageSeq;
   const alive = () => mine === pageSeq && !session;
-  import(workspace ? "./ontwerpslag.js" : "./signup.js").then((m) => {
+  Promise.all([import(workspace ? "./ontwerpslag.js" : "./signup.js"), chrome.allSheets()]).then(([m]) => {
     if (!alive()) return;
     if (workspace) new m.OntwerpslagPage({ root: app, alive });
     else if (signup) new m.SignupPage({ root: app, code: signup[1], alive });
@@ -229,8 +238,8 @@ function designRoundPage() {
   return true;
 }
 
-document.getElementById("lang-toggle").addEventListener("click", () => {
-  setLang(getLang() === "nl" ? "en" : "nl");
+document.getElementById("lang-toggle").addEventListener("click", async () => {
+  if (!(await setLang(getLang() === "nl" ? "en" : "nl"))) return;
   chrome.renderChrome();
   if (!session) route(); // home, a snapshot page: draw it again
   else session.render();

@@ -4,7 +4,8 @@
 // stays at the top of the screen while the page scrolls; on a phone the bar is one row and the
 // rest of it sits behind a menu button. Also toasts, the chime at a round's end (R22, R55),
 // announcements that end by themselves (R56), and keeping the field being typed above a
-// phone's keyboard. It follows the page's one session (`follow`), read from session.js.
+// phone's keyboard; and the stylesheets of the pages after the first (`allSheets`). It follows
+// the page's one session (`follow`), read from session.js.
 
 import { Chime, timerInfo } from "./clock.js";
 import { clear, el } from "./html.js";
@@ -16,6 +17,33 @@ const $ = (id) => document.getElementById(id);
 
 let session = null; // the page's session, or null (home, a snapshot page)
 let connState = "offline";
+
+// --- the page's stylesheets ----------------------------------------------------------------
+
+// The stylesheets a phone's first page does not need (R61). "Who are you" and the start page's
+// code form are drawn with the frame's sheets only; index.html names the others `disabled`, so
+// the browser does not fetch them while a phone on venue Wi-Fi waits for its form. Every other
+// page waits for them before it draws: they are enabled where they stand in index.html, so the
+// cascade keeps its order, and a page never shows unstyled.
+
+/** How long a page waits for a sheet that neither loads nor fails (a lost request). */
+const SHEET_GIVE_UP_MS = 15000;
+
+let sheetsLoading = null;
+
+/** Resolves once every stylesheet of the page is in (fetched on the first call). */
+export function allSheets() {
+  if (sheetsLoading) return sheetsLoading;
+  const later = [...document.querySelectorAll('link[rel="stylesheet"][disabled]')];
+  sheetsLoading = Promise.all(later.map((link) => new Promise((resolve) => {
+    const done = () => { clearTimeout(timer); resolve(); };
+    const timer = setTimeout(done, SHEET_GIVE_UP_MS);
+    link.addEventListener("load", done, { once: true });
+    link.addEventListener("error", done, { once: true });
+    link.removeAttribute("disabled");
+  })));
+  return sheetsLoading;
+}
 
 // --- the frame ---------------------------------------------------------------------------------
 

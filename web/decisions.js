@@ -5,7 +5,7 @@
 // Own decisions show at once (pending) until their event comes back; after a dropped
 // connection the unconfirmed ones go again with their own ids (R5).
 
-import { IdMaker } from "./ids.js";
+import { IdMaker } from "./state.js";
 import { Socket } from "./socket.js";
 
 export class DecisionBoard {

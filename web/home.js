@@ -9,12 +9,21 @@
 // Everything people typed (titles, their own name) reaches the page as text only, bidi-isolated
 // (R30, R37).
 
+import { allSheets } from "./chrome.js";
 import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { t } from "./i18n.js";
-import { AccountPanel, formatDate, ImportPanel, NewSessionPanel, ReportPanel, say, statusLine, templateName } from "./organiser.js";
-import { SignupsPanel } from "./signuplist.js";
-import { askConfirm, cleanCode, formatCode } from "./ui.js";
+import { askConfirm, cleanCode, formatCode, say, statusLine } from "./ui.js";
+
+/**
+ * The signed-in organiser's panels (organiser.js, signuplist.js) and the stylesheets of the pages
+ * after this one: loaded only for an organiser, so a participant's phone typing a code never
+ * waits for them (R61).
+ */
+async function organiserKit() {
+  const [panels, { SignupsPanel }] = await Promise.all([import("./organiser.js"), import("./signuplist.js"), allSheets()]);
+  return { ...panels, SignupsPanel };
+}
 
 export class HomeView {
   /**
@@ -46,6 +55,14 @@ export class HomeView {
       mine = await request("GET", "/api/organiser/sessions");
     } catch {
       mine = null; // not signed in (401), or no network: the public page
+    }
+    if (mine) {
+      try {
+        this.kit = this.kit || await organiserKit();
+      } catch (err) {
+        mine = null; // the panels did not load (no network): the public page, saying so
+        this.message = problemText(err);
+      }
     }
     if (!this.alive()) return;
     if (mine) this.renderMine(mine);
@@ -141,6 +158,7 @@ export class HomeView {
   // --- Mijn sessies -----------------------------------------------------------------------------
 
   renderMine(data) {
+    const { AccountPanel, ImportPanel, NewSessionPanel, ReportPanel, SignupsPanel } = this.kit;
     const org = data.organiser || {};
     this.organiser = org;
     this.sessions = data.sessions || [];
@@ -197,7 +215,7 @@ export class HomeView {
   sessionItem(s) {
     const title = s.title || t("untitledSession");
     const headingId = `my-session-${s.id}`;
-    const meta = [formatDate(s.created), templateName(s.template)];
+    const meta = [this.kit.formatDate(s.created), this.kit.templateName(s.template)];
     return el("li", { class: "my-session", dataset: { session: s.id, code: s.code }, "aria-labelledby": headingId },
       el("h2", { class: "my-session-title", id: headingId, dir: "auto", text: title }),
       el("p", { class: "my-session-meta" },

@@ -9,6 +9,9 @@
 //                             may read it, with its epoch and seq, so a reload shows the board at
 //                             once and resumes from that seq (R8).
 //   vh.templates              the instrument templates (titles, sections) for an offline start.
+//   vh.s.<session>            what this browser keeps of a session: its token, who we are, name,
+//                             group, the board it showed (session.js).
+//   vh.code.<code>            the session a join code was last seen for.
 //
 // Several tabs of one session share the journal: every change re-reads it and touches only its
 // own entries, and an op another tab also sends again is harmless (R5).
@@ -101,10 +104,42 @@ export class BoardCache {
   }
 }
 
-/** Forget everything kept for a session (it was deleted). */
+/** What this browser keeps of session `sid`: token, session, me, name, group, board, … */
+export function kept(sid) {
+  return read(`vh.s.${sid}`) || {};
+}
+
+/** Keep more of session `sid` (merged into what is kept); returns the whole. */
+export function keep(sid, patch) {
+  const next = { ...kept(sid), ...patch };
+  write(`vh.s.${sid}`, next);
+  return next;
+}
+
+/** Forget everything this browser kept of a session (it was deleted): who we were, the queue,
+ * the boards. */
+export function forgetKept(sid) {
+  write(`vh.s.${sid}`, null);
+  forgetSession(sid);
+}
+
+/** Forget the queued ops and kept boards of a session (its link was taken out, R33). */
 export function forgetSession(sessionId) {
   write(`vh.q.${sessionId}`, null);
   dropBoardCaches((key) => key.includes(`|${sessionId}.`));
+}
+
+/** The session a join code was last seen for. */
+export function sessionOfCode(code) {
+  return read(`vh.code.${code}`);
+}
+
+export function rememberCode(code, sid) {
+  write(`vh.code.${code}`, sid);
+}
+
+export function forgetCode(code) {
+  write(`vh.code.${code}`, null);
 }
 
 export function loadTemplates() {

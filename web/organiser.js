@@ -7,7 +7,7 @@
 import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { getLang, t } from "./i18n.js";
-import { downloadResponse, formatCode } from "./ui.js";
+import { downloadResponse, formatCode, say, statusLine } from "./ui.js";
 
 const REPORT_FORMATS = [
   { id: "md", ext: "md", label: "Markdown" }, { id: "html", ext: "html", label: "HTML" },
@@ -28,18 +28,6 @@ export function templateName(id) {
   if (id === "vier-hoeken") return t("fourCorners");
   const name = t(`instrumentNames.${id}`);
   return typeof name === "string" && name !== `instrumentNames.${id}` ? name : id;
-}
-
-export function statusLine(id) {
-  const node = el("p", { class: "form-status", id, role: "status" });
-  node.hidden = true;
-  return node;
-}
-
-export function say(node, message, error = false) {
-  node.textContent = message || "";
-  node.hidden = !message;
-  node.classList.toggle("error", !!error);
 }
 
 export class NewSessionPanel {

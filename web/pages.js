@@ -95,7 +95,7 @@ function renderProfile(s, info) {
 /** A participant is asked to sign up for the next design round (signup.js, loaded then). */
 function inviteToSignUp(s, view) {
   if (s.me?.role !== "participant" || s.projector) return;
-  import("./signup.js").then((m) => {
+  Promise.all([import("./signup.js"), chrome.allSheets()]).then(([m]) => {
     if (still(s, view) && !document.getElementById("signup-invite")) app().append(m.signupInvite(s.session.code));
   }, () => { /* offline without it: the invitation waits for the next visit */ });
 }
@@ -115,7 +115,7 @@ export function syncProfileGroups(s, ctl) {
 // --- the corners, a board ----------------------------------------------------------------------
 
 async function renderCorners(s, info) {
-  const byId = await instrumentsById();
+  const [byId] = await Promise.all([instrumentsById(), chrome.allSheets()]);
   if (!still(s, "corners")) return;
   s.follow([]);
   const control = s.control();
@@ -142,7 +142,7 @@ async function renderCorners(s, info) {
 async function renderBoard(s, info) {
   const board = s.session.boards.find((b) => b.id === s.boardId);
   if (!board) { s.show("corners"); return; }
-  const [byId, { BoardView }] = await Promise.all([instrumentsById(), import("./board.js")]);
+  const [byId, { BoardView }] = await Promise.all([instrumentsById(), import("./board.js"), chrome.allSheets()]);
   if (!still(s, "board") || s.boardId !== board.id) return;
   s.follow([board.id]);
   s.boardView?.destroy();
@@ -162,7 +162,7 @@ async function renderBoard(s, info) {
 // --- the facilitator's pages -------------------------------------------------------------------
 
 async function renderOverview(s) {
-  const [byId, { Overview }] = await Promise.all([instrumentsById(), import("./overview.js")]);
+  const [byId, { Overview }] = await Promise.all([instrumentsById(), import("./overview.js"), chrome.allSheets()]);
   if (!still(s, "overview")) return;
   s.panel?.destroy();
   s.follow(s.session.boards.map((b) => b.id));
@@ -181,7 +181,7 @@ async function renderOverview(s) {
 
 /** The facilitator's view of one station over all corner boards (clusters across boards). */
 async function renderStations(s) {
-  const [byId, { StationView }] = await Promise.all([instrumentsById(), import("./stationview.js")]);
+  const [byId, { StationView }] = await Promise.all([instrumentsById(), import("./stationview.js"), chrome.allSheets()]);
   if (!still(s, "stations")) return;
   s.panel?.destroy();
   s.follow(s.session.boards.map((b) => b.id));
@@ -202,7 +202,7 @@ async function renderProjector(s) {
   const board = boardOfCorner(s.session, s.projector);
   // Subscribe first: a big board's state travels while the modules and templates load.
   if (board) s.follow([board.id]);
-  const [byId, screens] = await Promise.all([instrumentsById(), import("./screens.js")]);
+  const [byId, screens] = await Promise.all([instrumentsById(), import("./screens.js"), chrome.allSheets()]);
   if (!still(s, "projector")) return;
   s.panel?.destroy();
   s.panel = screens.renderScreen(s, app(), byId);

@@ -1,7 +1,7 @@
 // The one open session of this page, and the one owner of its state: the token and who we
 // are, the session as the server describes it, which page shows and which board, this person's
 // name and group, what the rotation last moved them for — and what of that this browser keeps
-// in localStorage (`vh.s.<session>`, `vh.code.<code>`). It owns the websocket and the board
+// in localStorage (offline.js: `vh.s.<session>`, `vh.code.<code>`). It owns the websocket and the board
 // store, and does what the session's messages mean for it: welcome, presence, the control
 // board's events (rotation, summons, a group that changed), errors, being taken out (R33).
 // The pages are drawn from it by pages.js; the frame around them is chrome.js.
@@ -12,54 +12,11 @@ import { ServerClock } from "./clock.js";
 import { controlIdOf } from "./control.js";
 import { localError } from "./http.js";
 import { t } from "./i18n.js";
-import { BoardCache, forgetSession, OpJournal } from "./offline.js";
+import { BoardCache, forgetCode, forgetSession, keep, kept, OpJournal, rememberCode } from "./offline.js";
 import * as pages from "./pages.js";
 import { afterProfile, checkRotation, landingView, ourCorner } from "./landing.js";
 import { Socket } from "./socket.js";
 import { BoardStore } from "./state.js";
-
-// --- what this browser keeps -------------------------------------------------------------------
-
-function read(key) {
-  try { return JSON.parse(localStorage.getItem(key) || "null"); } catch { return null; }
-}
-
-function write(key, value) {
-  try {
-    if (value == null) localStorage.removeItem(key); else localStorage.setItem(key, JSON.stringify(value));
-  } catch { /* ignore */ }
-}
-
-/** What this browser keeps of session `sid`: token, session, me, name, group, board, … */
-export function kept(sid) {
-  return read(`vh.s.${sid}`) || {};
-}
-
-/** Keep more of session `sid` (merged into what is kept); returns the whole. */
-export function keep(sid, patch) {
-  const next = { ...kept(sid), ...patch };
-  write(`vh.s.${sid}`, next);
-  return next;
-}
-
-/** Forget everything this browser kept of a session (it was deleted). */
-export function forgetKept(sid) {
-  write(`vh.s.${sid}`, null);
-  forgetSession(sid);
-}
-
-/** The session a join code was last seen for. */
-export function sessionOfCode(code) {
-  return read(`vh.code.${code}`);
-}
-
-export function rememberCode(code, sid) {
-  write(`vh.code.${code}`, sid);
-}
-
-export function forgetCode(code) {
-  write(`vh.code.${code}`, null);
-}
 
 // --- the session -------------------------------------------------------------------------------
 

@@ -6,8 +6,8 @@
 import { bdi, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { t } from "./i18n.js";
-import { formatDate, say, statusLine } from "./organiser.js";
-import { askConfirm, downloadResponse } from "./ui.js";
+import { formatDate } from "./organiser.js";
+import { askConfirm, downloadResponse, say, statusLine } from "./ui.js";
 
 const EXPORTS = [
   { id: "xlsx", ext: "xlsx", label: "XLSX" },

@@ -6,6 +6,20 @@ import { el } from "./html.js";
 import { t } from "./i18n.js";
 import { choices } from "./rules.js";
 
+/** A form's status line (hidden until `say` puts a message in it). */
+export function statusLine(id) {
+  const node = el("p", { class: "form-status", id, role: "status" });
+  node.hidden = true;
+  return node;
+}
+
+/** Show `message` in a status line (an error when `error`), or hide it when empty. */
+export function say(node, message, error = false) {
+  node.textContent = message || "";
+  node.hidden = !message;
+  node.classList.toggle("error", !!error);
+}
+
 /**
  * A join code as people read it aloud: in groups of four ("ABCD EFGH"). Links keep the raw
  * code; typed codes are read with or without the space (or a dash).
