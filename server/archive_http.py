@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import archive, archivist, export, jobs, lifecycle, material_http, report
+from . import archive, archivist, export, jobs, lifecycle, material_http, report, session_http
 from .http import error, json_body
 from .session import SessionRecord
 from .store import ArchiveExists, StoreUnavailable
@@ -152,7 +152,7 @@ class ArchiveAPI:
             raw = await archivist.snapshot_json(self.store, rec.id, request.path_params["name"])
             fresh = await archivist.import_json(
                 self.store, raw, owner=rec.owner,
-                title=" ".join(str(body.get("title") or "").split())[:120], verify=True)
+                title=session_http.clean_title(body.get("title")), verify=True)
             await self.server.organiser_api.own_id(rec.owner, fresh)
         except archivist.NotFound as exc:
             return error("unknown_snapshot", str(exc), 404)

@@ -23,6 +23,8 @@ MAX_FRAME_BYTES = 64 * 1024
 # R11: note texts are bounded; a sticky note is short by nature, 1000 characters is a lot.
 MAX_NOTE_TEXT = 1000
 MAX_NAME = 60
+# R37: a session's title, one line (web/organiser.js's field is checked against it).
+MAX_SESSION_TITLE = 120
 # R5: ids made by clients are short printable tokens.
 MAX_ID = 64
 # Board coordinates are relative to a station, in "note units"; the client lays them out.

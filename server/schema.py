@@ -18,6 +18,7 @@ from .protocol import (
     MAX_BUDGET,
     MAX_GROUPS,
     MAX_ROUNDS,
+    MAX_SESSION_TITLE,
     NO_CONTROLS,
     ONE_LINE,
     Color,
@@ -249,7 +250,7 @@ class SessionShape(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: Annotated[str, StringConstraints(max_length=64)]
-    title: Annotated[str, StringConstraints(max_length=120, pattern=ONE_LINE)]
+    title: Annotated[str, StringConstraints(max_length=MAX_SESSION_TITLE, pattern=ONE_LINE)]
     template: Annotated[str, StringConstraints(max_length=64)]
     boards: Annotated[list[dict[str, Any]], Field(max_length=12)]
     groups: Annotated[list[GroupName], Field(min_length=1, max_length=MAX_GROUPS)]

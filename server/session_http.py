@@ -17,13 +17,12 @@ from starlette.routing import Route
 from . import lifecycle, offload, suggest
 from .board import Actor
 from .http import error, json_body
-from .protocol import MAX_NAME, ONE_LINE, ParticipantRemove
+from .protocol import MAX_NAME, MAX_SESSION_TITLE, ONE_LINE, ParticipantRemove
 from .session import new_session
 
 if TYPE_CHECKING:
     from .app import Server
 
-MAX_SESSION_TITLE = 120
 MAX_INVITES = 20
 
 

@@ -23,6 +23,7 @@ it is stale. Regenerate it with::
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -107,6 +108,15 @@ def test_web_ops_module_is_the_published_schema() -> None:
     have = OPS_JS.read_text(encoding="utf-8") if OPS_JS.exists() else ""
     assert have == want, ("web/ops.js is stale: run `.venv/bin/python tests/test_golden.py "
                           "--write` and commit the result")
+
+
+def test_R37_the_session_title_field_allows_what_the_server_keeps() -> None:
+    """The organiser's title field (web/organiser.js) is no longer or shorter than the title
+    the server keeps (protocol.MAX_SESSION_TITLE): one rule, checked from both sides."""
+    source = (ROOT / "web" / "organiser.js").read_text(encoding="utf-8")
+    found = re.search(r'id: "session-title",[^}]*?maxlength: "(\d+)"', source)
+    assert found, "web/organiser.js: the session-title field has no maxlength"
+    assert int(found.group(1)) == protocol.MAX_SESSION_TITLE
 
 
 # --- the server's side: boards, the frames a connection gets -------------------------------------
