@@ -11,6 +11,7 @@ which `make test` runs) into every page.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import time
@@ -238,7 +239,13 @@ def test_R9_phone_adds_a_note_and_drags_it_by_touch_to_another_station(
     editor = phone.locator(".note-editor")
     expect(editor).to_be_focused()
     phone.set_viewport_size({"width": 360, "height": 300})
-    phone.wait_for_timeout(400)
+    # The page moves the field once the keyboard is up; on a busy machine that takes a moment.
+    with contextlib.suppress(sync_api.TimeoutError):
+        phone.wait_for_function("""() => {
+          const e = document.querySelector(".note-editor")?.getBoundingClientRect();
+          const bar = document.getElementById("topbar")?.getBoundingClientRect();
+          return e && bar && e.top >= bar.bottom - 1 && e.bottom <= 300;
+        }""", timeout=3000)
     box = editor.bounding_box()
     bar = phone.locator("#topbar").bounding_box()
     assert box and bar, (box, bar)
