@@ -85,15 +85,29 @@ class _Parser:
         return out
 
 
+MESSAGE_FILES = ("i18n.js", "i18n-staff.js", "i18n-en.js")
+
+
+def _table(name: str, marker: str) -> dict[str, Tree]:
+    text = (WEB / name).read_text(encoding="utf-8")
+    return _Parser(text, text.index(marker) + len(marker)).obj()
+
+
+def staff_messages() -> dict[str, Tree]:
+    """The Dutch messages only the begeleiders', organisers', screens' and archive's pages ask
+    for (web/i18n-staff.js, added to i18n.js's table by the modules of those pages)."""
+    return _table("i18n-staff.js", "export const staff =")
+
+
 def messages() -> dict[str, Tree]:
-    """Both tables: Dutch in i18n.js (``messages.nl``), English in i18n-en.js (``en``)."""
-    text = (WEB / "i18n.js").read_text(encoding="utf-8")
-    start = text.index("export const messages =") + len("export const messages =")
-    out = _Parser(text, start).obj()
+    """Both tables: Dutch in i18n.js (``messages.nl``) and i18n-staff.js, English in i18n-en.js
+    (``en``)."""
+    out = _table("i18n.js", "export const messages =")
     assert set(out) == {"nl"}, f"web/i18n.js holds Dutch only, not {sorted(out)}"
-    english = (WEB / "i18n-en.js").read_text(encoding="utf-8")
-    start = english.index("export const en =") + len("export const en =")
-    out["en"] = _Parser(english, start).obj()
+    staff = staff_messages()
+    assert not set(staff) & set(out["nl"]), sorted(set(staff) & set(out["nl"]))
+    out["nl"] = {**out["nl"], **staff}
+    out["en"] = _table("i18n-en.js", "export const en =")
     return out
 
 
@@ -124,7 +138,7 @@ def used_keys() -> list[tuple[str, str, bool]]:
     """(file, key, dynamic) for every t(...) call with a literal first argument in web/*.js."""
     out = []
     for path in sorted(WEB.glob("*.js")):
-        if path.name in ("i18n.js", "i18n-en.js"):
+        if path.name in MESSAGE_FILES:
             continue
         for m in T_CALL.finditer(path.read_text(encoding="utf-8")):
             key = m.group(2)
@@ -190,10 +204,47 @@ def test_every_key_in_the_message_files_is_used() -> None:
     """No dead messages: each key is asked for by the code (directly, through a ternary of
     literals, or as part of a group the code builds a key from at run time)."""
     code = "\n".join(p.read_text(encoding="utf-8") for p in sorted(WEB.glob("*.js"))
-                     if p.name not in ("i18n.js", "i18n-en.js"))
+                     if p.name not in MESSAGE_FILES)
     literals = {m.group(2) for m in LITERAL.finditer(code)}
     groups = tuple(sorted({m.group(1) for m in PREFIX.finditer(code)}))
     assert "errorCodes." in groups and "noopReasons." in groups, groups
     unused = sorted(k for k in leaves(messages()["nl"])
                     if k not in literals and not k.startswith(groups))
     assert unused == []
+
+
+STATIC_IMPORT = re.compile(r'^import\s[^;]*?(?:from\s+)?"\./([\w-]+\.js)";', re.M)
+
+
+def static_closure(module: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += STATIC_IMPORT.findall((WEB / name).read_text(encoding="utf-8"))
+    return seen
+
+
+def test_R61_a_module_asking_for_a_staff_message_imports_it() -> None:
+    """A message of i18n-staff.js is there only once a module that imports that file has
+    loaded: every module asking for one imports it (itself or through its imports), and a
+    participant's first page (app.js, session.js) does not."""
+    staff = staff_messages()
+    wrong = []
+    for file, key, _ in used_keys():
+        if key.split(".")[0] in staff and "i18n-staff.js" not in static_closure(file):
+            wrong.append(f"{file}: {key}")
+    code = {p.name: p.read_text(encoding="utf-8") for p in WEB.glob("*.js")
+            if p.name not in MESSAGE_FILES}
+    for file, text in code.items():  # keys handed to t() by others, and run-time groups
+        for m in [*LITERAL.finditer(text)]:
+            if m.group(2) in staff and "i18n-staff.js" not in static_closure(file):
+                wrong.append(f"{file}: {m.group(2)}")
+        for m in PREFIX.finditer(text):
+            if m.group(1).rstrip(".") in staff and "i18n-staff.js" not in static_closure(file):
+                wrong.append(f"{file}: {m.group(1)}")
+    assert wrong == []
+    first_page = static_closure("app.js") | static_closure("session.js")
+    assert "i18n-staff.js" not in first_page

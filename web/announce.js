@@ -4,6 +4,7 @@
 
 import { bdi, el } from "./html.js";
 import { getLang, t } from "./i18n.js";
+import "./i18n-staff.js";
 import { maxLength } from "./rules.js";
 
 /** How long an announcement may stay, in minutes (0: until it is taken down). */

@@ -7,6 +7,7 @@
 import { bdi, el } from "./html.js";
 import { request } from "./http.js";
 import { getLang, t } from "./i18n.js";
+import "./i18n-staff.js";
 import { cleanCode, downloadResponse, formatCode, linkRow } from "./ui.js";
 
 export const EXPORT_FORMATS = [

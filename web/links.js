@@ -7,6 +7,7 @@
 import { bdi, clear, el } from "./html.js";
 import { describe, request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { askConfirm, formatCode, linkRow } from "./ui.js";
 
 export class LinksPanel {

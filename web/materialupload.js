@@ -6,6 +6,7 @@
 import { bdi, el } from "./html.js";
 import { request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { sessionToken } from "./material.js";
 import { askConfirm } from "./ui.js";
 

@@ -12,6 +12,7 @@ import { DecisionBoard } from "./decisions.js";
 import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { choices } from "./rules.js";
 import { setIfIdle } from "./ui.js";
 

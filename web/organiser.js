@@ -7,6 +7,7 @@
 import { bdi, clear, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { getLang, t } from "./i18n.js";
+import "./i18n-staff.js";
 import { downloadResponse, formatCode, say, statusLine } from "./ui.js";
 
 const REPORT_FORMATS = [

@@ -15,6 +15,7 @@ import { timerInfo } from "./clock.js";
 import { groupsAt } from "./control.js";
 import { bdi, clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { LinksPanel } from "./links.js";
 import { listOf, PeoplePanel } from "./people.js";
 import { GroupsPanel, PlanPanel } from "./plan.js";

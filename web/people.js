@@ -5,6 +5,7 @@
 
 import { bdi, clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { askConfirm } from "./ui.js";
 
 /** Nodes joined with ", " into one fragment (for a t() placeholder). */

@@ -5,6 +5,7 @@
 
 import { clear, el } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { setIfIdle } from "./ui.js";
 
 export class PlanPanel {

@@ -18,6 +18,7 @@ import { groupsAt } from "./control.js";
 import { drawFigure } from "./figure.js";
 import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { formatCode } from "./ui.js";
 import { currentVote, ranking, resultLists, voteApplies } from "./votes.js";
 

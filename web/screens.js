@@ -9,6 +9,7 @@ import { boardOfCorner, groupsAt } from "./control.js";
 import { timerInfo } from "./clock.js";
 import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { ProjectorView } from "./projector.js";
 import { formatCode } from "./ui.js";
 import { cornerLabel, currentVote, ranking, resultLists } from "./votes.js";

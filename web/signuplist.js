@@ -6,6 +6,7 @@
 import { bdi, el } from "./html.js";
 import { problemText, request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { formatDate } from "./organiser.js";
 import { askConfirm, downloadResponse, say, statusLine } from "./ui.js";
 

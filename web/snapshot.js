@@ -7,6 +7,7 @@ import { effectiveCluster, liveClusters } from "./clusters.js";
 import { clear, el, iso } from "./html.js";
 import { request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { colourMark } from "./ui.js";
 
 /** Dots per "board/note" of the newest vote in a stored control state (it keeps the casts). */

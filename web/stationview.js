@@ -9,6 +9,7 @@ import { ClusterBox, clusterTitle, effectiveCluster, liveClusters, newClusterCon
 import { DragController } from "./drag.js";
 import { clear, el, iso } from "./html.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { partLabel, partsOf } from "./parts.js";
 import { Suggestions } from "./suggestions.js";
 import { colourMark, COLORS } from "./ui.js";

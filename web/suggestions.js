@@ -5,6 +5,7 @@
 import { el } from "./html.js";
 import { request } from "./http.js";
 import { t } from "./i18n.js";
+import "./i18n-staff.js";
 import { maxLength } from "./rules.js";
 
 export class Suggestions {

@@ -15,7 +15,7 @@ const SHELL = [
   "/", "/styles.css", "/board.css", "/overview.css", "/clusters.css", "/venue.css", "/access.css",
   "/app.js", "/achtje.js", "/announce.js", "/aggregate.js", "/archive.js", "/board.js", "/boardtools.js",
   "/cards.js", "/chrome.js", "/clock.js", "/clusters.js", "/control.js", "/corner.js", "/drag.js",
-  "/editor.js", "/overview.js", "/home.js", "/html.js", "/http.js", "/i18n.js", "/i18n-en.js",
+  "/editor.js", "/overview.js", "/home.js", "/html.js", "/http.js", "/i18n.js", "/i18n-en.js", "/i18n-staff.js",
   "/layouts.js", "/links.js", "/lists.js", "/matrix.js", "/mirror.js", "/notemenu.js",
   "/offline.js", "/ops.js", "/organiser.js", "/pages.js", "/people.js", "/plan.js",
   "/praatplaat.js", "/projector.js", "/radar.js", "/reflectietool.js", "/landing.js", "/rules.js",
