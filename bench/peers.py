@@ -175,15 +175,19 @@ def start_vh(logdir: Path, store_url: str, name: str = "vh", profile: Path | Non
     # connection and per participant stay (a writer adds at most 10 notes a second, R41). A
     # ladder writes far more notes to one board than a day does, so the quotas on what a board
     # and a person may hold (R46) are raised too.
-    env = {"STORE_URL": store_url, "SECRET_KEY": SECRET,
-           "DATA_DIR": str(data_dir or logdir / f"{name}-data"),
-           "MAX_CONNECTIONS": "100000", "MAX_CONNECTIONS_PER_ADDRESS": "100000",
-           "WRITES_PER_ADDRESS_PER_S": "1000000", "JOIN_MISSES_PER_MINUTE": "100000",
-           "MAX_NOTES_PER_BOARD": "1000000", "MAX_NOTES_PER_PARTICIPANT": "1000000"}
+    env = vh_env(store_url, data_dir or logdir / f"{name}-data")
     p = _spawn(name, "vh", args, env, logdir, port)
     wait_port(p, path="/healthz", timeout=60)
     p.extra["organiser"] = sign_in(p)
     return p
+
+
+def vh_env(store_url: str, data_dir: Path) -> dict[str, str]:
+    """The settings of a server made for the benchmark (see ``start_vh``)."""
+    return {"STORE_URL": store_url, "SECRET_KEY": SECRET, "DATA_DIR": str(data_dir),
+            "MAX_CONNECTIONS": "100000", "MAX_CONNECTIONS_PER_ADDRESS": "100000",
+            "WRITES_PER_ADDRESS_PER_S": "1000000", "JOIN_MISSES_PER_MINUTE": "100000",
+            "MAX_NOTES_PER_BOARD": "1000000", "MAX_NOTES_PER_PARTICIPANT": "1000000"}
 
 
 def sign_in(proc: Proc) -> str:

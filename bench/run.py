@@ -606,10 +606,12 @@ class Bench:
         return sorted(vals)[1]
 
     def bulk(self, t: Target, notes: int, render: bool) -> None:
-        writers = 20
+        # Each writer within this server's limit (10 notes a second, R41), so the board fills
+        # in about 10 s for 5,000 notes.
+        writers = 50
         joins = 5
         cfg = t.layout(1, writers + joins, 0)
-        cfg.update({"mode": "bulk", "bulk": {"notes": notes, "writers": writers, "rate": 50.0,
+        cfg.update({"mode": "bulk", "bulk": {"notes": notes, "writers": writers, "rate": 9.0,
                                              "joins": joins}, "phases": [], "procs": 1})
         lg = LoadGen(t.lang, cfg, 1, self.workdir / t.name / "loadgen", f"bulk-{t.runs}",
                      self.sampler, timeout=240)
@@ -734,12 +736,12 @@ class Bench:
         out = self.workdir / "memprobe"
         proc = peers._spawn("memprobe", "vh", [PY, "-m", "bench.memprobe", "--port", str(port),
                                                "--out", str(out)],
-                            {"STORE_URL": "memory://", "SECRET_KEY": peers.SECRET,
-                             "DATA_DIR": str(self.workdir / "memprobe-data")},
+                            peers.vh_env("memory://", self.workdir / "memprobe-data"),
                             self.workdir / "logs", port)
         t = Target("vh_memory", self.workdir / "memprobe-target", self.sampler)
         try:
             peers.wait_port(proc, path="/healthz", timeout=60)
+            proc.extra["organiser"] = peers.sign_in(proc)  # sessions are an organiser's (R31)
             t.servers = [proc]
             first = 20
             cfg = t.layout(1, first + n, 0)
@@ -789,6 +791,8 @@ class Bench:
                     self.workshop(t, 300)
                 if "storm" in parts:
                     self.storm(t, 300)
+                if "bulk" in parts:
+                    self.bulk(t, 5000, False)
         if "heavy" in parts:
             self.heavy()
         if "firstload" in parts:
@@ -867,7 +871,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-only", action="store_true",
                     help="render the report from bench/out/results.json again")
     ap.add_argument("--only", default="",
-                    help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, "
+                    help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, bulk, "
                     "heavy, firstload, memprobe, profile) for a quick look, printed and kept "
                     "in bench/out/ only")
     ap.add_argument("--peers", default="vh_memory", help="comma-separated peers for --only")
