@@ -14,6 +14,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+from test_webfiles import static_closure
+
 WEB = Path(__file__).resolve().parent.parent / "web"
 
 Tree = dict[str, Any]
@@ -211,20 +213,6 @@ def test_every_key_in_the_message_files_is_used() -> None:
     unused = sorted(k for k in leaves(messages()["nl"])
                     if k not in literals and not k.startswith(groups))
     assert unused == []
-
-
-STATIC_IMPORT = re.compile(r'^import\s[^;]*?(?:from\s+)?"\./([\w-]+\.js)";', re.M)
-
-
-def static_closure(module: str) -> set[str]:
-    seen: set[str] = set()
-    todo = [module]
-    while todo:
-        name = todo.pop()
-        if name not in seen:
-            seen.add(name)
-            todo += STATIC_IMPORT.findall((WEB / name).read_text(encoding="utf-8"))
-    return seen
 
 
 def test_R61_a_module_asking_for_a_staff_message_imports_it() -> None:
