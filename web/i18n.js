@@ -1,9 +1,11 @@
 // All UI strings, Dutch first; t("key", {name}) fills {name} placeholders (as text, or with a
-// node such as a <bdi> name). Longer than the other modules on purpose: it is one table. English
-// has the same table in i18n-en.js, loaded only by a page that shows English (a phone on venue
-// Wi-Fi that reads Dutch does not wait for it, R61). tests/test_i18n.py checks both tables have
-// the same keys and placeholders, that every key the code asks for exists, and that every key
-// here is used.
+// node such as a <bdi> name). Longer than the other modules on purpose: it is one table. The
+// Dutch messages only begeleiders', organisers', screens' and archive pages ask for are added
+// from i18n-staff.js by those pages' modules; English has the whole table in i18n-en.js, loaded
+// only by a page that shows English (a phone on venue Wi-Fi does not wait for either, R61).
+// tests/test_i18n.py checks both languages have the same keys and placeholders, that every key
+// the code asks for exists (and its module imports i18n-staff.js when it is there), and that
+// every key is used.
 
 export const messages = {
   nl: {
