@@ -871,9 +871,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--report-only", action="store_true",
                     help="render the report from bench/out/results.json again")
     ap.add_argument("--only", default="",
-                    help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, bulk, "
-                    "heavy, firstload, memprobe, profile) for a quick look, printed and kept "
-                    "in bench/out/ only")
+                    help="comma-separated parts (idle, one_board, mixed, notes, workshop, storm, "
+                    "bulk, heavy, firstload, memprobe, profile) for a quick look, printed and "
+                    "kept in bench/out/ only")
     ap.add_argument("--peers", default="vh_memory", help="comma-separated peers for --only")
     args = ap.parse_args(argv)
     if args.only:
