@@ -20,7 +20,7 @@ system-deps:
 	@bash .ci/system-deps
 
 check: $(STAMP)
-	$(BIN)/ruff check server tests
+	$(BIN)/ruff check server tests bench
 	$(BIN)/mypy server
 
 # axe-core for the accessibility test (tests/a11y/, loaded into the page; no Node at test time).
