@@ -102,9 +102,8 @@ function openSession(token, { showInfo = false, projector = null, corner = null 
   import("./session.js").then(({ Session }) => {
     if (mine !== pageSeq || session) return;
     // A person's page fetches a board's modules meanwhile (pages.js imports them when a board
-    // opens), and the stylesheets of the pages after this one (chrome.allSheets) once it is drawn.
+    // opens; "who are you" fetches the later stylesheets once it is drawn).
     if (!projector) import("./board.js").catch(() => {});
-    requestAnimationFrame(() => setTimeout(chrome.allSheets, 0));
     session = new Session(token, sid, { showInfo, projector, corner }, nav);
     chrome.follow(session);
     session.start();

@@ -45,6 +45,12 @@ export function allSheets() {
   return sheetsLoading;
 }
 
+/** `allSheets` once the page has been on the screen: a first page is not kept waiting. */
+export function sheetsAfterPaint() {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)))
+    .then(allSheets);
+}
+
 // --- the frame ---------------------------------------------------------------------------------
 
 /**

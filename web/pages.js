@@ -90,12 +90,13 @@ function renderProfile(s, info) {
   clear(app()).append(...[info, form].filter(Boolean));
   if (!info) name.focus();
   inviteToSignUp(s, "profile");
+  chrome.sheetsAfterPaint(); // the stylesheets of the pages after this one (R61)
 }
 
 /** A participant is asked to sign up for the next design round (signup.js, loaded then). */
 function inviteToSignUp(s, view) {
   if (s.me?.role !== "participant" || s.projector) return;
-  Promise.all([import("./signup.js"), chrome.allSheets()]).then(([m]) => {
+  Promise.all([import("./signup.js"), chrome.sheetsAfterPaint()]).then(([m]) => {
     if (still(s, view) && !document.getElementById("signup-invite")) app().append(m.signupInvite(s.session.code));
   }, () => { /* offline without it: the invitation waits for the next visit */ });
 }
